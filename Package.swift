@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mrc-syncd",
+    products: [
+        .library(name: "SyncCore", targets: ["SyncCore"]),
+        .executable(name: "mrc-syncd", targets: ["mrc-syncd"]),
+        .executable(name: "mrc-publish", targets: ["mrc-publish"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .target(
+            name: "SyncCore",
+            dependencies: ["CSQLite", "CZlib", "CSodium"]
+        ),
+        .executableTarget(name: "mrc-syncd", dependencies: ["SyncCore"]),
+        .executableTarget(name: "mrc-publish", dependencies: ["SyncCore"]),
+        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
+    ]
+)

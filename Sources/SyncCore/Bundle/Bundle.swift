@@ -1,0 +1,90 @@
+import Foundation
+
+/// A verified bundle: one signed, compressed step from a release (or from
+/// nothing) to a later one.
+public struct Bundle: Sendable {
+    public static let fileExtension = "mrcb"
+
+    public let header: BundleHeader
+    public let compressedPayload: Data
+    /// The size of the whole file in bytes.
+    public let size: Int
+    public let name: String
+
+    /// Verifies `data` against the trusted keys and reads its header.
+    /// Nothing in the file is trusted, or even parsed beyond its prelude,
+    /// before the signature checks out.
+    public static func open(_ data: Data, name: String, trustedKeys: [PublicKey]) throws -> Bundle {
+        let file = try SignedFile.open(data, kind: .bundle, name: name, trustedKeys: trustedKeys)
+        let header: BundleHeader
+        do {
+            header = try JSONDecoder().decode(BundleHeader.self, from: file.header)
+        } catch {
+            throw SyncError(.malformed, "\(name) is signed but its header cannot be read.")
+        }
+        guard header.payloadFormat == BundleHeader.patchsetFormat,
+              header.payloadCompression == BundleHeader.zlibCompression
+        else {
+            throw SyncError(
+                .unsupportedVersion,
+                "\(name) holds \(header.payloadFormat) data compressed with "
+                    + "\(header.payloadCompression), which this mrc-syncd cannot read.")
+        }
+        guard header.targetRelease > header.baseRelease, header.baseRelease >= 0,
+              (header.kind == .snapshot) == (header.baseRelease == 0),
+              header.uncompressedSize >= 0,
+              Timestamp.parse(header.publishedAt) != nil,
+              ContentDigest(hex: header.contentDigest) != nil
+        else {
+            throw SyncError(.malformed, "\(name) is signed but its header is inconsistent.")
+        }
+        return Bundle(header: header, compressedPayload: file.payload, size: data.count, name: name)
+    }
+
+    /// Reads and verifies the bundle file at `url`.
+    public static func open(at url: URL, trustedKeys: [PublicKey]) throws -> Bundle {
+        try open(FileSystem.read(url), name: url.path, trustedKeys: trustedKeys)
+    }
+
+    /// Decompresses the payload into the update the replica applies.
+    public func releaseUpdate() throws -> ReleaseUpdate {
+        let patchset: Data
+        do {
+            patchset = try Deflate.decompress(
+                compressedPayload, expectedSize: header.uncompressedSize)
+        } catch let error as DeflateError {
+            throw SyncError(.malformed, "\(name) cannot be decompressed: \(error).")
+        }
+        return ReleaseUpdate(
+            kind: header.kind,
+            channel: header.channel,
+            baseRelease: header.baseRelease,
+            targetRelease: header.targetRelease,
+            publishedAt: Timestamp.parse(header.publishedAt)!,
+            schemaVersion: header.schemaVersion,
+            schemaStatements: header.schemaStatements,
+            contentDigest: ContentDigest(hex: header.contentDigest)!,
+            patchset: Patchset(bytes: patchset))
+    }
+
+    /// Compresses and signs an update into the bytes of a bundle file.
+    public static func seal(_ update: ReleaseUpdate, key: SigningKey) throws -> Data {
+        let header = BundleHeader(
+            channel: update.channel,
+            kind: update.kind,
+            baseRelease: update.baseRelease,
+            targetRelease: update.targetRelease,
+            publishedAt: Timestamp.format(update.publishedAt),
+            schemaVersion: update.schemaVersion,
+            schemaStatements: update.schemaStatements,
+            contentDigest: update.contentDigest.hex,
+            payloadFormat: BundleHeader.patchsetFormat,
+            payloadCompression: BundleHeader.zlibCompression,
+            uncompressedSize: update.patchset.bytes.count)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let payload = try Deflate.compress(update.patchset.bytes)
+        return SignedFile.seal(
+            kind: .bundle, header: try encoder.encode(header), payload: payload, key: key)
+    }
+}

@@ -1,0 +1,88 @@
+import CZlib
+import Foundation
+
+/// zlib-format compression (RFC 1950: deflate with an Adler-32 check).
+public enum Deflate {
+    /// Compresses `data` at `level` (0–9; 9 is smallest).
+    public static func compress(_ data: Data, level: Int32 = 9) throws -> Data {
+        var bound = compressBound(uLong(data.count))
+        var output = Data(count: Int(bound))
+        let rc = output.withUnsafeMutableBytes { out in
+            data.withUnsafeBytes { input in
+                compress2(
+                    out.bindMemory(to: Bytef.self).baseAddress, &bound,
+                    input.bindMemory(to: Bytef.self).baseAddress, uLong(input.count), level)
+            }
+        }
+        guard rc == Z_OK else { throw DeflateError.library(rc) }
+        output.count = Int(bound)
+        return output
+    }
+
+    /// Decompresses a whole zlib stream that must produce exactly
+    /// `expectedSize` bytes.
+    ///
+    /// Running out of input before the end of the stream is an error, never
+    /// a short success; so are bytes after the end of the stream and output
+    /// beyond `expectedSize`, which also bounds the memory a hostile input
+    /// can make us allocate.
+    public static func decompress(_ data: Data, expectedSize: Int) throws -> Data {
+        var stream = z_stream()
+        guard mrc_inflate_init(&stream) == Z_OK else { throw DeflateError.library(Z_MEM_ERROR) }
+        defer { inflateEnd(&stream) }
+
+        // One spare byte lets us notice a stream that would produce more
+        // than it should.
+        var output = Data(count: expectedSize + 1)
+        var input = data
+        let rc: Int32 = input.withUnsafeMutableBytes { inRaw in
+            output.withUnsafeMutableBytes { outRaw in
+                stream.next_in = inRaw.bindMemory(to: Bytef.self).baseAddress
+                stream.avail_in = uInt(inRaw.count)
+                stream.next_out = outRaw.bindMemory(to: Bytef.self).baseAddress
+                stream.avail_out = uInt(outRaw.count)
+                return inflate(&stream, Z_FINISH)
+            }
+        }
+        let produced = Int(stream.total_out)
+        switch rc {
+        case Z_STREAM_END:
+            guard stream.avail_in == 0 else { throw DeflateError.trailingBytes }
+            guard produced == expectedSize else {
+                throw DeflateError.sizeMismatch(expected: expectedSize, actual: produced)
+            }
+        case Z_BUF_ERROR where stream.avail_out == 0:
+            throw DeflateError.sizeMismatch(expected: expectedSize, actual: produced)
+        case Z_BUF_ERROR:
+            throw DeflateError.truncated
+        case Z_DATA_ERROR:
+            throw DeflateError.corrupt
+        default:
+            throw DeflateError.library(rc)
+        }
+        output.count = produced
+        return output
+    }
+}
+
+public enum DeflateError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The compressed data ends before the end of the stream.
+    case truncated
+    /// The compressed data is not a valid zlib stream or fails its checksum.
+    case corrupt
+    /// There are bytes after the end of the stream.
+    case trailingBytes
+    case sizeMismatch(expected: Int, actual: Int)
+    case library(Int32)
+
+    public var description: String {
+        switch self {
+        case .truncated: return "the compressed data ends too early"
+        case .corrupt: return "the compressed data is damaged"
+        case .trailingBytes: return "there are extra bytes after the compressed data"
+        case .sizeMismatch(let expected, let actual):
+            return "the data decompresses to \(actual) bytes instead of \(expected)"
+        case .library(let code): return "zlib failed with code \(code)"
+        }
+    }
+}

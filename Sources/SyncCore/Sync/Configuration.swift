@@ -1,0 +1,133 @@
+import Foundation
+
+/// The centre's settings, read from `key = value` lines with `#` comments.
+/// Every key is described in docs/configuration.md.
+public struct Configuration: Sendable {
+    public static let defaultPath = "/etc/mrc-syncd/mrc-syncd.conf"
+
+    public var stateDirectory: URL
+    public var trustedKeyPaths: [URL]
+    public var channel: String
+    public var centreID: String
+    /// Content older than this is reported by `status` as stale.
+    public var staleAfter: TimeInterval
+
+    public var replicaURL: URL { stateDirectory.appendingPathComponent(Replica.fileName) }
+    public var stateURL: URL { stateDirectory.appendingPathComponent(SyncState.fileName) }
+    public var applyLockURL: URL { stateDirectory.appendingPathComponent("apply.lock") }
+
+    static let knownKeys: Set<String> = [
+        "state_dir", "trusted_keys", "channel", "centre_id", "stale_after",
+    ]
+
+    /// Reads and checks the configuration file at `url`. Relative paths in
+    /// it are taken relative to the file's own folder.
+    public static func load(from url: URL) throws -> Configuration {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw SyncError(
+                .configuration,
+                "Could not read the configuration \(url.path): \(FileSystem.reason(of: error)).")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), path: url)
+    }
+
+    public static func parse(_ text: String, path: URL) throws -> Configuration {
+        let base = path.deletingLastPathComponent()
+        var values = [String: String]()
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false)
+            .enumerated()
+        {
+            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+                .first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            if line.isEmpty { continue }
+            let where_ = "\(path.path), line \(number + 1)"
+            guard let equals = line.firstIndex(of: "=") else {
+                throw SyncError(.configuration, "\(where_): expected `key = value`.")
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            guard knownKeys.contains(key) else {
+                throw SyncError(.configuration, "\(where_): unknown setting \"\(key)\".")
+            }
+            guard values[key] == nil else {
+                throw SyncError(.configuration, "\(where_): \"\(key)\" is set twice.")
+            }
+            values[key] = value
+        }
+
+        func required(_ key: String) throws -> String {
+            guard let value = values[key], !value.isEmpty else {
+                throw SyncError(.configuration, "\(path.path): the setting \"\(key)\" is missing.")
+            }
+            return value
+        }
+        func resolve(_ value: String) -> URL {
+            value.hasPrefix("/")
+                ? URL(fileURLWithPath: value)
+                : base.appendingPathComponent(value).standardizedFileURL
+        }
+
+        let keys = try required("trusted_keys").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+            .map(resolve)
+        let channel = try required("channel")
+        guard Naming.isValidName(channel) else {
+            throw SyncError(
+                .configuration,
+                "\(path.path): channel \"\(channel)\" may hold only a-z, 0-9 and -.")
+        }
+        var staleAfter: TimeInterval = 30 * 86_400
+        if let text = values["stale_after"] {
+            guard let seconds = Duration.parseSeconds(text) else {
+                throw SyncError(
+                    .configuration,
+                    "\(path.path): stale_after \"\(text)\" is not a duration such as 30d or 12h.")
+            }
+            staleAfter = seconds
+        }
+        return Configuration(
+            stateDirectory: resolve(values["state_dir"] ?? "/var/lib/mrc-syncd"),
+            trustedKeyPaths: keys,
+            channel: channel,
+            centreID: try required("centre_id"),
+            staleAfter: staleAfter)
+    }
+
+    /// Loads the pinned public keys.
+    public func trustedKeys() throws -> [PublicKey] {
+        try trustedKeyPaths.map(PublicKey.load(from:))
+    }
+}
+
+/// Durations in the configuration: plain seconds, or a number with `s`,
+/// `m`, `h` or `d`.
+public enum Duration {
+    public static func parseSeconds(_ text: String) -> TimeInterval? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
+        var number = text.trimmingCharacters(in: .whitespaces)
+        var factor = 1.0
+        if let last = number.last, let unit = units[last] {
+            factor = unit
+            number.removeLast()
+        }
+        guard let value = Double(number), value >= 0, value.isFinite else { return nil }
+        return value * factor
+    }
+}
+
+/// Rules for names that end up in file names and URLs.
+public enum Naming {
+    /// 1–64 characters of a-z, 0-9 and `-`, starting with a letter or digit.
+    public static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 64,
+              first != "-"
+        else { return false }
+        return name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-"
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+
+/// Brings the replica forward with bundles from a file or a directory tree,
+/// such as a USB stick: verify everything, plan the cheapest chain to the
+/// newest release, apply it one release per transaction, and record the
+/// outcome for `status`.
+public struct Importer {
+    /// Progress for a person watching a terminal.
+    public enum Event {
+        case scanned(bundles: Int, skipped: Int, refused: Int)
+        case applying(step: Int, of: Int, BundleHeader, size: Int)
+        case applied(BundleHeader)
+    }
+
+    public struct Report: Sendable {
+        /// The release before and after the import.
+        public var fromRelease: Int
+        public var toRelease: Int
+        /// The bundles applied, in order.
+        public var applied: [BundleHeader]
+        /// Verification failures that did not stop the import, e.g. one
+        /// forged file on a stick beside good ones.
+        public var refused: [SyncError]
+        /// The sentence that `status` shows for this import.
+        public var message: String
+    }
+
+    let configuration: Configuration
+    let logger: Logger
+    let onEvent: (Event) -> Void
+
+    public init(
+        configuration: Configuration, logger: Logger = .silent,
+        onEvent: @escaping (Event) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.onEvent = onEvent
+    }
+
+    /// Imports from `path`, then records the outcome in the state file,
+    /// whether it worked or not.
+    ///
+    /// - Throws: the `SyncError` that stopped the import. Releases applied
+    ///   before the error stay applied; each was complete and verified.
+    public func importBundles(from path: URL) throws -> Report {
+        try FileSystem.createDirectory(configuration.stateDirectory)
+        guard let lock = try FileLock.tryLock(configuration.applyLockURL) else {
+            throw SyncError(
+                .busy,
+                "Another mrc-syncd is updating the content right now. Try again in a minute.")
+        }
+        defer { withExtendedLifetime(lock) {} }
+
+        let source = "\(path.path)"
+        do {
+            let report = try run(path)
+            try record(SyncState.Attempt(
+                at: Timestamp.format(Date()), source: source, ok: report.refused.isEmpty,
+                message: report.message, errorCode: report.refused.first?.code.rawValue),
+                needsSnapshot: false, resetSnapshotFlag: !report.applied.isEmpty)
+            return report
+        } catch let error as SyncError {
+            logger.error("import.failed", [("source", source), ("error", error.message)])
+            try? record(SyncState.Attempt(
+                at: Timestamp.format(Date()), source: source, ok: false,
+                message: error.message, errorCode: error.code.rawValue),
+                needsSnapshot: error.code == .digestMismatch, resetSnapshotFlag: false)
+            throw error
+        }
+    }
+
+    private func run(_ path: URL) throws -> Report {
+        let keys = try configuration.trustedKeys()
+        let channel = configuration.channel
+        let scan = try DirectorySource.scan(path, channel: channel, trustedKeys: keys)
+        onEvent(.scanned(
+            bundles: scan.bundles.count, skipped: scan.skipped.count, refused: scan.refused.count))
+        for skipped in scan.skipped {
+            logger.info("import.skipped", [("file", skipped.path), ("reason", skipped.reason)])
+        }
+        for refused in scan.refused {
+            logger.warning("import.refused", [("error", refused.message)])
+        }
+
+        let current = try currentInfo()
+        let isSingleFile = scan.bundles.count == 1 && scan.root.path == scan.bundles[0].url.path
+        if isSingleFile {
+            let found = scan.bundles[0]
+            if found.header.targetRelease == current.release,
+               found.header.contentDigest == current.contentDigest.hex
+            {
+                return Report(
+                    fromRelease: current.release, toRelease: current.release, applied: [],
+                    refused: [], message: "Release \(current.release) is already installed.")
+            }
+            // Say why before touching the replica; applying checks again.
+            try found.header.step.checkApplicable(onto: current, channel: channel)
+            return try apply([found], from: current, refused: [])
+        }
+
+        // A replica that failed its digest check is repaired only by a
+        // snapshot, so plan as if it were empty, but never move it back.
+        let needsSnapshot = try SyncState.load(from: configuration.stateURL).needsSnapshot
+        let offers = scan.bundles.map(\.offer).filter { $0.targetRelease > current.release }
+        let chain = ChainPlanner.plan(from: needsSnapshot ? 0 : current.release, offers: offers)
+        if chain.isEmpty {
+            return try nothingToApply(scan, current: current)
+        }
+        let byPath = Dictionary(scan.bundles.map { ($0.url.path, $0) }) { first, _ in first }
+        return try apply(chain.map { byPath[$0.location]! }, from: current, refused: scan.refused)
+    }
+
+    private func apply(_ chain: [DirectorySource.Found], from current: ReplicaInfo, refused: [SyncError])
+        throws -> Report
+    {
+        let keys = try configuration.trustedKeys()
+        let replica = try Replica.openForWriting(at: configuration.replicaURL)
+        var applied = [BundleHeader]()
+        for (index, found) in chain.enumerated() {
+            onEvent(.applying(step: index + 1, of: chain.count, found.header, size: found.size))
+            // Read and verify again: the file may have changed since the scan.
+            let bundle = try Bundle.open(at: found.url, trustedKeys: keys)
+            try replica.apply(try bundle.releaseUpdate(), channel: configuration.channel)
+            applied.append(bundle.header)
+            onEvent(.applied(bundle.header))
+            logger.notice("bundle.applied", [
+                ("release", String(bundle.header.targetRelease)),
+                ("bundle", found.url.lastPathComponent),
+                ("bytes", String(found.size)),
+            ])
+        }
+        let target = applied.last?.targetRelease ?? current.release
+        var message = applied.count == 1
+            ? "Installed release \(target)."
+            : "Installed releases \(applied.map { String($0.targetRelease) }.joined(separator: ", "))."
+        if !refused.isEmpty {
+            message += " \(refused.count) file(s) were refused: \(refused[0].message)"
+        }
+        return Report(
+            fromRelease: current.release, toRelease: target, applied: applied, refused: refused,
+            message: message)
+    }
+
+    /// Explains why nothing was applied: nothing there, already current, or
+    /// newer releases that cannot be reached from this replica.
+    private func nothingToApply(_ scan: DirectorySource, current: ReplicaInfo) throws -> Report {
+        if let firstRefusal = scan.refused.first, scan.bundles.isEmpty {
+            throw firstRefusal
+        }
+        guard let newest = scan.bundles.map(\.header.targetRelease).max() else {
+            let message = "No bundles for the channel \(configuration.channel) were found in "
+                + "\(scan.root.path). Nothing was changed."
+            return Report(
+                fromRelease: current.release, toRelease: current.release, applied: [],
+                refused: [], message: message)
+        }
+        if newest <= current.release {
+            return Report(
+                fromRelease: current.release, toRelease: current.release, applied: [],
+                refused: scan.refused,
+                message: "Release \(current.release) is already installed; "
+                    + "\(scan.root.path) holds nothing newer.")
+        }
+        throw SyncError(
+            .noUsableChain,
+            "\(scan.root.path) holds release \(newest), but only as changes that do not start "
+                + "from this centre's release \(current.release). Nothing was changed. Ask the "
+                + "central office for a full snapshot of release \(newest).")
+    }
+
+    private func currentInfo() throws -> ReplicaInfo {
+        try Replica.openReadOnly(at: configuration.replicaURL)?.info() ?? .empty
+    }
+
+    private func record(_ attempt: SyncState.Attempt, needsSnapshot: Bool, resetSnapshotFlag: Bool)
+        throws
+    {
+        var state = try SyncState.load(from: configuration.stateURL)
+        state.lastSync = attempt
+        if needsSnapshot { state.needsSnapshot = true }
+        if resetSnapshotFlag { state.needsSnapshot = false }
+        try state.save(to: configuration.stateURL)
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+
+/// What `mrc-syncd status` tells staff: which content the centre serves,
+/// how old it is, how the last import or sync went, and what needs doing.
+///
+/// Gathering it reads the configuration, the state file and the replica,
+/// the last one read-only; it creates and changes nothing, and never waits
+/// for a daemon that is writing.
+public struct StatusReport: Sendable {
+    public var centreID: String
+    public var channel: String
+    /// nil before the first release is installed.
+    public var release: Int?
+    public var publishedAt: Date?
+    public var contentDigest: String?
+    public var lastSync: SyncState.Attempt?
+    public var warnings: [String]
+    public var now: Date
+
+    /// 0 when all is well, 1 when something needs attention.
+    public var exitStatus: Int32 { warnings.isEmpty ? 0 : 1 }
+
+    /// Exit status when the state cannot be read at all.
+    public static let unreadableExitStatus: Int32 = 2
+
+    public static func gather(configuration: Configuration, now: Date = Date()) throws
+        -> StatusReport
+    {
+        let state = try SyncState.load(from: configuration.stateURL)
+        let info = try Replica.openReadOnly(at: configuration.replicaURL)?.info() ?? .empty
+        var report = StatusReport(
+            centreID: configuration.centreID,
+            channel: configuration.channel,
+            release: info.release > 0 ? info.release : nil,
+            publishedAt: info.publishedAt,
+            contentDigest: info.release > 0 ? info.contentDigest.hex : nil,
+            lastSync: state.lastSync,
+            warnings: [],
+            now: now)
+        report.warnings = warnings(
+            info: info, state: state, staleAfter: configuration.staleAfter, now: now)
+        return report
+    }
+
+    private static func warnings(
+        info: ReplicaInfo, state: SyncState, staleAfter: TimeInterval, now: Date
+    ) -> [String] {
+        var warnings = [String]()
+        if info.release == 0 {
+            warnings.append(
+                "No content is installed yet. Plug in a USB stick with content and run "
+                    + "\"mrc-syncd import\" with the stick's folder.")
+        }
+        if let published = info.publishedAt {
+            // A few minutes of difference between two honest clocks is normal.
+            if published.timeIntervalSince(now) > 600 {
+                warnings.append(
+                    "The computer's clock seems wrong: it says \(humanDate(now)), but the "
+                        + "content was published on \(humanDate(published)). Set the correct "
+                        + "date and time; content updates keep working meanwhile.")
+            } else if now.timeIntervalSince(published) > staleAfter {
+                warnings.append(
+                    "The content is \(humanAge(now.timeIntervalSince(published))) old. "
+                        + "Bring a newer release on a USB stick, or check the network link.")
+            }
+        }
+        if state.needsSnapshot {
+            warnings.append(
+                "The content on this computer did not match a release from the central office. "
+                    + "It still serves release \(info.release); import a full snapshot to repair it.")
+        }
+        if let last = state.lastSync, !last.ok {
+            warnings.append("The last update from \(last.source) did not work: \(last.message)")
+        }
+        return warnings
+    }
+
+    /// The report for people, one fact a line.
+    public func text() -> String {
+        var lines = [String]()
+        func line(_ label: String, _ value: String) {
+            lines.append(label.padding(toLength: 14, withPad: " ", startingAt: 0) + value)
+        }
+        line("Centre:", centreID)
+        line("Channel:", channel)
+        if let release {
+            var content = "release \(release)"
+            if let publishedAt {
+                content += ", published \(Self.humanDate(publishedAt))"
+                let age = now.timeIntervalSince(publishedAt)
+                if age >= 0 { content += " (\(Self.humanAge(age)) ago)" }
+            }
+            line("Content:", content)
+            if let contentDigest { line("Digest:", String(contentDigest.prefix(16))) }
+        } else {
+            line("Content:", "none installed yet")
+        }
+        if let lastSync {
+            let when = Timestamp.parse(lastSync.at).map(Self.humanDate) ?? lastSync.at
+            line("Last update:", "\(when) from \(lastSync.source)")
+            line("Result:", (lastSync.ok ? "worked. " : "FAILED. ") + lastSync.message)
+        } else {
+            line("Last update:", "never")
+        }
+        if warnings.isEmpty {
+            line("Attention:", "nothing needs attention")
+        } else {
+            for (index, warning) in warnings.enumerated() {
+                line(index == 0 ? "Attention:" : "", "- " + warning)
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The report for programs: one JSON object; see docs/cli.md.
+    public func json() -> Data {
+        var object: [String: Any] = [
+            "centre_id": centreID,
+            "channel": channel,
+            "release": release.map { $0 as Any } ?? NSNull(),
+            "published_at": publishedAt.map { Timestamp.format($0) as Any } ?? NSNull(),
+            "content_digest": contentDigest.map { $0 as Any } ?? NSNull(),
+            "content_age_seconds": publishedAt.map { Int(now.timeIntervalSince($0)) as Any }
+                ?? NSNull(),
+            "warnings": warnings,
+            "healthy": warnings.isEmpty,
+        ]
+        if let lastSync {
+            object["last_sync"] = [
+                "at": lastSync.at, "source": lastSync.source, "ok": lastSync.ok,
+                "message": lastSync.message,
+            ] as [String: Any]
+        } else {
+            object["last_sync"] = NSNull()
+        }
+        // Only strings, numbers, booleans, arrays and NSNull are put in.
+        return try! JSONSerialization.data(
+            withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    static func humanDate(_ date: Date) -> String {
+        let style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
+            .year().month().day().dateSeparator(.dash)
+        let time = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
+            .time(includingFractionalSeconds: false).timeSeparator(.colon)
+        return "\(date.formatted(style)) \(date.formatted(time).prefix(5)) UTC"
+    }
+
+    static func humanAge(_ seconds: TimeInterval) -> String {
+        func plural(_ count: Int, _ unit: String) -> String {
+            "\(count) \(unit)\(count == 1 ? "" : "s")"
+        }
+        switch seconds {
+        case ..<3_600: return plural(max(0, Int(seconds / 60)), "minute")
+        case ..<172_800: return plural(Int(seconds / 3_600), "hour")
+        default: return plural(Int(seconds / 86_400), "day")
+        }
+    }
+}

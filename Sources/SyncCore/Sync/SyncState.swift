@@ -1,0 +1,57 @@
+import Foundation
+
+/// What the daemon and the import command remember between runs, apart from
+/// the replica itself: the outcome of the last import or sync. It lives in
+/// `state.json` in the state directory, replaced atomically, so `status`
+/// can read it without touching the replica and a refused bundle leaves the
+/// replica's file exactly as it was.
+public struct SyncState: Codable, Equatable, Sendable {
+    public static let fileName = "state.json"
+
+    public struct Attempt: Codable, Equatable, Sendable {
+        /// ISO 8601, UTC.
+        public var at: String
+        /// Where bundles came from: a path or a URL.
+        public var source: String
+        public var ok: Bool
+        /// What happened, in plain words.
+        public var message: String
+        /// The `SyncError` code on failure.
+        public var errorCode: Int32?
+
+        enum CodingKeys: String, CodingKey {
+            case at, source, ok, message
+            case errorCode = "error_code"
+        }
+    }
+
+    public var lastSync: Attempt?
+    /// Set when a signed release did not match the replica: only a snapshot
+    /// can repair it.
+    public var needsSnapshot: Bool = false
+
+    enum CodingKeys: String, CodingKey {
+        case lastSync = "last_sync"
+        case needsSnapshot = "needs_snapshot"
+    }
+
+    public init() {}
+
+    /// Reads the state; a missing file is a fresh state.
+    public static func load(from url: URL) throws -> SyncState {
+        guard FileManager.default.fileExists(atPath: url.path) else { return SyncState() }
+        do {
+            return try JSONDecoder().decode(SyncState.self, from: FileSystem.read(url))
+        } catch let error as SyncError {
+            throw error
+        } catch {
+            throw SyncError(.storage, "The state file \(url.path) is damaged.")
+        }
+    }
+
+    public func save(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try FileSystem.writeAtomically(try encoder.encode(self), to: url)
+    }
+}

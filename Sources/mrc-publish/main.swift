@@ -1,0 +1,82 @@
+import Foundation
+import SyncCore
+
+let usage = """
+    Usage: mrc-publish COMMAND [OPTIONS]
+
+    Publishes signed content releases for Migrant Resource Centres.
+
+    Commands:
+      keygen --out DIR
+          Create the signing key pair (publisher.key, publisher.pub) and the
+          key pair for visitor-query uploads (inbox.key, inbox.pub).
+      release --content DIR --repo DIR --key FILE [--channel NAME]
+          Check the content and publish it as the next release; prints the
+          new release number. The channel defaults to mm-main.
+      verify --repo DIR --trusted-key FILE
+          Check the index and every bundle of a repository.
+      help
+          Show this text.
+
+    """
+
+do {
+    let parsed = try Arguments(
+        Array(CommandLine.arguments.dropFirst()),
+        options: ["--out", "--content", "--repo", "--key", "--channel", "--trusted-key"],
+        flags: ["--help", "--verbose"])
+    guard let command = parsed.positional.first, command != "help", !parsed.has("--help") else {
+        print(usage, terminator: "")
+        exit(parsed.positional.isEmpty && !parsed.has("--help") ? SyncError.Code.usage.rawValue : 0)
+    }
+    guard parsed.positional.count == 1 else {
+        throw SyncError(.usage, "Unexpected argument \(parsed.positional[1]).")
+    }
+    switch command {
+    case "keygen":
+        let out = URL(fileURLWithPath: try parsed.required("--out", for: command))
+        try PublisherKeys.generate(into: out)
+        note("Keys written to \(out.path). Keep publisher.key and inbox.key secret; "
+            + "give publisher.pub and inbox.pub to the centres.")
+    case "release":
+        let key = try SigningKey.load(
+            from: URL(fileURLWithPath: try parsed.required("--key", for: command)))
+        let publisher = try Publisher(
+            repository: URL(fileURLWithPath: try parsed.required("--repo", for: command)),
+            key: key, channel: parsed.value("--channel") ?? "mm-main")
+        let content = URL(fileURLWithPath: try parsed.required("--content", for: command))
+        switch try publisher.release(content: content) {
+        case .published(let release, let files):
+            note("Published release \(release): \(files.joined(separator: ", ")).")
+            print(release)
+        case .unchanged(let release):
+            note("The content is the same as release \(release); no new release was made.")
+        }
+    case "verify":
+        let keyURL = URL(fileURLWithPath: try parsed.required("--trusted-key", for: command))
+        let report = try RepositoryVerifier.verify(
+            repository: URL(fileURLWithPath: try parsed.required("--repo", for: command)),
+            trustedKeys: [try PublicKey.load(from: keyURL)])
+        for line in report.verified { print(line) }
+        for problem in report.problems { note("problem: \(problem)") }
+        if !report.problems.isEmpty {
+            note("\(report.problems.count) problem(s) found.")
+            exit(1)
+        }
+        note("The index and all \(report.index.bundles.count) bundles are good; "
+            + "the latest release is \(report.index.latestRelease).")
+    default:
+        throw SyncError(.usage, "Unknown command \"\(command)\". Run \"mrc-publish help\".")
+    }
+} catch let error as SyncError {
+    note("mrc-publish: \(error.message)")
+    exit(error.exitStatus)
+} catch {
+    note("mrc-publish: \(error)")
+    exit(1)
+}
+
+/// Diagnostics go to standard error; standard output is for results.
+func note(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

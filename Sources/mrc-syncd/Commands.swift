@@ -1,0 +1,91 @@
+import Foundation
+import SyncCore
+
+enum StatusCommand {
+    /// Prints the status and returns the exit status: 0 healthy, 1 needs
+    /// attention, 2 the state cannot be read.
+    static func run(configURL: URL, json: Bool) -> Int32 {
+        do {
+            let configuration = try Configuration.load(from: configURL)
+            let report = try StatusReport.gather(configuration: configuration)
+            if json {
+                FileHandle.standardOutput.write(report.json())
+                print()
+            } else {
+                print(report.text(), terminator: "")
+            }
+            return report.exitStatus
+        } catch {
+            let message = (error as? SyncError)?.message ?? "\(error)"
+            FileHandle.standardError.write(Data("mrc-syncd: cannot read the state: \(message)\n".utf8))
+            return StatusReport.unreadableExitStatus
+        }
+    }
+}
+
+enum ImportCommand {
+    static func run(path: URL, configuration: Configuration, logger: Logger) throws -> Int32 {
+        let importer = Importer(configuration: configuration, logger: logger) { event in
+            switch event {
+            case .scanned(let bundles, let skipped, let refused):
+                var line = "Found \(bundles) bundle(s) in \(path.path)"
+                if skipped > 0 { line += ", skipped \(skipped) other file(s)" }
+                if refused > 0 { line += ", refused \(refused)" }
+                progress(line + ".")
+            case .applying(let step, let total, let header, let size):
+                let what = header.kind == .snapshot
+                    ? "full release \(header.targetRelease)"
+                    : "changes \(header.baseRelease) → \(header.targetRelease)"
+                progress("[\(step)/\(total)] Installing \(what) (\(formatBytes(size)))…")
+            case .applied(let header):
+                progress("      release \(header.targetRelease) installed and checked.")
+            }
+        }
+        let report = try importer.importBundles(from: path)
+        print(report.message)
+        return report.refused.first?.exitStatus ?? 0
+    }
+
+    private static func progress(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+enum VerifyCommand {
+    static func run(configuration: Configuration) throws -> Int32 {
+        guard let replica = try Replica.openReadOnly(at: configuration.replicaURL) else {
+            print("No content is installed yet; there is nothing to check.")
+            return 0
+        }
+        let info = try replica.info()
+        let problems = try replica.integrityProblems()
+        guard problems.isEmpty else {
+            print("The local database is damaged: \(problems.prefix(5).joined(separator: "; "))")
+            print("Import a full snapshot to repair it.")
+            return SyncError.Code.storage.rawValue
+        }
+        let digest = try replica.computeDigest()
+        guard digest == info.contentDigest else {
+            print("The content does not match release \(info.release) as published: "
+                + "it has been changed on this computer. Import a full snapshot to repair it.")
+            return SyncError.Code.digestMismatch.rawValue
+        }
+        print("The content is intact: release \(info.release), digest \(digest.shortHex).")
+        return 0
+    }
+}
+
+extension Logger {
+    /// Log lines on standard error: `<priority>event key=value …`, the form
+    /// journald reads.
+    static let standardError = Logger { level, event, fields in
+        var line = "<\(level.rawValue)>\(event)"
+        for (key, value) in fields {
+            let needsQuotes = value.contains(" ") || value.contains("\"") || value.isEmpty
+            let shown = needsQuotes
+                ? "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : value
+            line += " \(key)=\(shown)"
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import SyncCore
+
+let usage = """
+    Usage: mrc-syncd [--config FILE] COMMAND
+
+    Keeps this centre's copy of the migration information up to date.
+
+    Commands:
+      status [--json]   Show which content this centre has and what needs attention.
+      import PATH       Install content bundles from a USB stick, a folder or a file.
+      verify            Check that the local content is intact.
+      help              Show this text.
+
+    Options:
+      --config FILE     The configuration file (default \(Configuration.defaultPath)).
+      --verbose         Print every step to standard error.
+
+    """
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+do {
+    let parsed = try Arguments(
+        arguments, options: ["--config"], flags: ["--json", "--verbose", "--help"])
+    guard let command = parsed.positional.first, !parsed.has("--help"), command != "help" else {
+        print(usage, terminator: "")
+        exit(parsed.positional.isEmpty && !parsed.has("--help") ? SyncError.Code.usage.rawValue : 0)
+    }
+    let operands = Array(parsed.positional.dropFirst())
+    let configURL = URL(fileURLWithPath: parsed.value("--config") ?? Configuration.defaultPath)
+    let logger = parsed.has("--verbose") ? Logger.standardError : .silent
+
+    switch command {
+    case "status":
+        try expect(operands, count: 0, command)
+        exit(StatusCommand.run(configURL: configURL, json: parsed.has("--json")))
+    case "import":
+        try expect(operands, count: 1, command)
+        let configuration = try Configuration.load(from: configURL)
+        exit(try ImportCommand.run(
+            path: URL(fileURLWithPath: operands[0]), configuration: configuration, logger: logger))
+    case "verify":
+        try expect(operands, count: 0, command)
+        let configuration = try Configuration.load(from: configURL)
+        exit(try VerifyCommand.run(configuration: configuration))
+    default:
+        throw SyncError(.usage, "Unknown command \"\(command)\". Run \"mrc-syncd help\".")
+    }
+} catch let error as SyncError {
+    FileHandle.standardError.write(Data("mrc-syncd: \(error.message)\n".utf8))
+    exit(error.exitStatus)
+} catch {
+    FileHandle.standardError.write(Data("mrc-syncd: \(error)\n".utf8))
+    exit(1)
+}
+
+func expect(_ operands: [String], count: Int, _ command: String) throws {
+    guard operands.count == count else {
+        throw SyncError(.usage, "\"\(command)\" takes \(count) argument(s). Run \"mrc-syncd help\".")
+    }
+}

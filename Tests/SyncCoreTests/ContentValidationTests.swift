@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import SyncCore
+
+@Suite("Validating content before publication")
+struct ContentValidationTests {
+    private func problems(_ edit: (inout ContentFixture) -> Void) throws -> String {
+        let scratch = try Scratch()
+        var content = ContentFixture(articleCount: 5, agencyCount: 3)
+        edit(&content)
+        let directory = try content.write(to: scratch.path("content"))
+        let error = try #require(throws: SyncError.self) { try ContentSet.load(from: directory) }
+        #expect(error.code == .invalidContent)
+        return error.message
+    }
+
+    @Test("valid content loads with every record")
+    func validContent() throws {
+        let scratch = try Scratch()
+        let directory = try ContentFixture(articleCount: 5, agencyCount: 3)
+            .write(to: scratch.path("content"))
+        let set = try ContentSet.load(from: directory)
+        #expect(set.recordCounts == ["topic": 3, "article": 5, "contact": 1, "agency": 3])
+    }
+
+    @Test("a duplicate id names the file, the record and the field")
+    func duplicateID() throws {
+        let message = try problems { $0.articles[3]["id"] = "article-1" }
+        #expect(message.contains("articles.json, record 4 (id \"article-1\"), field \"id\""))
+    }
+
+    @Test("a missing Burmese text is reported")
+    func missingLanguage() throws {
+        let message = try problems { $0.articles[2]["title"] = ["en": "Only English"] }
+        #expect(message.contains("articles.json, record 3 (id \"article-2\"), field \"title\""))
+        #expect(message.contains("Burmese (my) text is missing"))
+    }
+
+    @Test("broken JSON names the file")
+    func brokenJSON() throws {
+        let scratch = try Scratch()
+        let directory = try ContentFixture(articleCount: 2).write(to: scratch.path("content"))
+        try Data("[{\"id\": \"x\",".utf8).write(to: directory.appendingPathComponent("agencies.json"))
+        let error = try #require(throws: SyncError.self) { try ContentSet.load(from: directory) }
+        #expect(error.message.contains("agencies.json: not valid JSON"))
+    }
+
+    @Test("an unknown field, a bad status and a bad date are each reported")
+    func severalProblems() throws {
+        let message = try problems {
+            $0.agencies[0]["licence_no"] = "X"
+            $0.agencies[1]["status"] = "closed"
+            $0.agencies[2]["status_since"] = "2025-02-30"
+        }
+        #expect(message.contains("3 problem(s)"))
+        #expect(message.contains("unknown field \"licence_no\""))
+        #expect(message.contains("field \"status\": must be one of"))
+        #expect(message.contains("field \"status_since\": must be a date"))
+    }
+
+    @Test("an article in a topic that does not exist")
+    func unknownTopic() throws {
+        let message = try problems { $0.articles[0]["topic"] = "nowhere" }
+        #expect(message.contains("there is no topic \"nowhere\""))
+    }
+
+    @Test("a record presented as fact must name a source listed in SOURCES.md")
+    func factNeedsSource() throws {
+        let message = try problems {
+            $0.contacts[0]["sample"] = false
+            $0.contacts.append([
+                "id": "ministry", "kind": "ministry", "country": "MM",
+                "name": ["my": "ဝန်ကြီးဌာန", "en": "Ministry"], "phones": [],
+                "sample": false, "source": "S99",
+            ])
+        }
+        #expect(message.contains("\"sample\": false must name its source"))
+        #expect(message.contains("\"S99\" is not listed in SOURCES.md"))
+    }
+
+    @Test("a missing file is reported")
+    func missingFile() throws {
+        let scratch = try Scratch()
+        let directory = try ContentFixture(articleCount: 2).write(to: scratch.path("content"))
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("contacts.json"))
+        let error = try #require(throws: SyncError.self) { try ContentSet.load(from: directory) }
+        #expect(error.message.contains("contacts.json: the file is missing"))
+    }
+}
