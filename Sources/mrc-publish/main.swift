@@ -24,10 +24,12 @@ do {
     let parsed = try Arguments(
         Array(CommandLine.arguments.dropFirst()),
         options: ["--out", "--content", "--repo", "--key", "--channel", "--trusted-key"],
-        flags: ["--help", "--verbose"])
+        flags: ["--help"])
     guard let command = parsed.positional.first, command != "help", !parsed.has("--help") else {
-        print(usage, terminator: "")
-        exit(parsed.positional.isEmpty && !parsed.has("--help") ? SyncError.Code.usage.rawValue : 0)
+        // Asked for, the usage is the result; otherwise it explains an error.
+        let asked = parsed.has("--help") || !parsed.positional.isEmpty
+        (asked ? FileHandle.standardOutput : FileHandle.standardError).write(Data(usage.utf8))
+        exit(asked ? 0 : SyncError.Code.usage.rawValue)
     }
     guard parsed.positional.count == 1 else {
         throw SyncError(.usage, "Unexpected argument \(parsed.positional[1]).")

@@ -61,17 +61,25 @@ enum VerifyCommand {
         let problems = try replica.integrityProblems()
         guard problems.isEmpty else {
             print("The local database is damaged: \(problems.prefix(5).joined(separator: "; "))")
-            print("Import a full snapshot to repair it.")
+            print("Import a full snapshot (of release \(info.release) or newer) to repair it.")
+            try markNeedsSnapshot(configuration)
             return SyncError.Code.storage.rawValue
         }
         let digest = try replica.computeDigest()
         guard digest == info.contentDigest else {
             print("The content does not match release \(info.release) as published: "
-                + "it has been changed on this computer. Import a full snapshot to repair it.")
+                + "it has been changed on this computer. Import a full snapshot "
+                + "(of release \(info.release) or newer) to repair it.")
+            try markNeedsSnapshot(configuration)
             return SyncError.Code.digestMismatch.rawValue
         }
         print("The content is intact: release \(info.release), digest \(digest.shortHex).")
         return 0
+    }
+
+    /// Lets `status` warn and the next import accept a repairing snapshot.
+    private static func markNeedsSnapshot(_ configuration: Configuration) throws {
+        try SyncState.update(at: configuration.stateURL) { $0.needsSnapshot = true }
     }
 }
 

@@ -23,8 +23,10 @@ do {
     let parsed = try Arguments(
         arguments, options: ["--config"], flags: ["--json", "--verbose", "--help"])
     guard let command = parsed.positional.first, !parsed.has("--help"), command != "help" else {
-        print(usage, terminator: "")
-        exit(parsed.positional.isEmpty && !parsed.has("--help") ? SyncError.Code.usage.rawValue : 0)
+        // Asked for, the usage is the result; otherwise it explains an error.
+        let asked = parsed.has("--help") || !parsed.positional.isEmpty
+        (asked ? FileHandle.standardOutput : FileHandle.standardError).write(Data(usage.utf8))
+        exit(asked ? 0 : SyncError.Code.usage.rawValue)
     }
     let operands = Array(parsed.positional.dropFirst())
     let configURL = URL(fileURLWithPath: parsed.value("--config") ?? Configuration.defaultPath)

@@ -108,4 +108,31 @@ struct ImportTests {
         let replica = try #require(try Replica.openReadOnly(at: world.configuration.replicaURL))
         #expect(try replica.computeDigest() == (try world.replicaInfo()).contentDigest)
     }
+
+    @Test("verify finds a hand edit, and the snapshot of the same release repairs it")
+    func verifyAndRepairAtSameRelease() throws {
+        let world = try World()
+        try world.publish()
+        let snapshot = world.bundleURL("mm-main-1.snapshot.mrcb")
+        try world.importBundles(from: snapshot)
+        let database = try Database(path: world.configuration.replicaURL.path)
+        try database.execute("UPDATE agency SET status = 'licensed' WHERE id = 'agency-0'")
+
+        let verify = try Tool.syncd.run(["--config", world.configURL.path, "verify"])
+        #expect(verify.status == SyncError.Code.digestMismatch.rawValue)
+        let status = try StatusReport.gather(configuration: world.configuration)
+        #expect(status.exitStatus == 1)
+        #expect(status.warnings.contains { $0.contains("full snapshot") })
+
+        let report = try world.importBundles(from: snapshot)
+        #expect(report.applied.map(\.targetRelease) == [1])
+        let status2 = try StatusReport.gather(configuration: world.configuration)
+        #expect(status2.warnings.isEmpty)
+        let replica = try #require(try Replica.openReadOnly(at: world.configuration.replicaURL))
+        let agency = try replica.rows("SELECT status FROM agency WHERE id = 'agency-0'")
+        #expect(agency.first?.first == .text("suspended"))
+        #expect(try replica.computeDigest() == (try world.replicaInfo()).contentDigest)
+        // Once repaired, the same snapshot is again just "already installed".
+        #expect(try world.importBundles(from: snapshot).applied.isEmpty)
+    }
 }

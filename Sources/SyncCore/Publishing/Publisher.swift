@@ -72,7 +72,10 @@ public struct Publisher {
 
         for distance in Self.deltaDistances where target - distance >= 1 {
             let base = target - distance
-            guard let baseSnapshot = snapshots[base] else { continue }
+            // Schema changes travel only in snapshots.
+            guard let baseSnapshot = snapshots[base],
+                  try openBundle(baseSnapshot.file).header.schemaVersion == ContentSchema.version
+            else { continue }
             let baseDatabase = try rebuild(baseSnapshot, in: workspace)
             update.kind = .delta
             update.baseRelease = base

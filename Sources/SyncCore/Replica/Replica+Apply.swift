@@ -9,11 +9,15 @@ extension Replica {
     /// for the rows the patchset touches, must equal the signed one. Any
     /// failure rolls the whole transaction back, so after a crash at any
     /// instant the replica is at the old release or the new one.
-    public func apply(_ update: ReleaseUpdate, channel: String) throws {
+    ///
+    /// With `repairing`, a snapshot of the replica's own release is also
+    /// accepted: it puts back the signed content over a replica that has
+    /// drifted from it, without moving the release.
+    public func apply(_ update: ReleaseUpdate, channel: String, repairing: Bool = false) throws {
         try storage("apply release \(update.targetRelease)") {
             try database.writeTransaction {
                 let current = try info()
-                try update.step.checkApplicable(onto: current, channel: channel)
+                try update.step.checkApplicable(onto: current, channel: channel, repairing: repairing)
                 try applyRows(of: update, onto: current)
                 try writeMeta(for: update)
             }
@@ -85,8 +89,11 @@ public struct ReleaseStep: Sendable {
 
     /// Refuses a step that is for another channel, needs a newer program,
     /// would not move the replica forward, or is a delta from a release the
-    /// replica is not at.
-    public func checkApplicable(onto current: ReplicaInfo, channel expected: String) throws {
+    /// replica is not at or across a change of the content schema, which
+    /// only a snapshot carries.
+    public func checkApplicable(
+        onto current: ReplicaInfo, channel expected: String, repairing: Bool = false
+    ) throws {
         guard channel == expected, current.channel == nil || current.channel == channel else {
             throw SyncError(
                 .wrongChannel,
@@ -100,7 +107,8 @@ public struct ReleaseStep: Sendable {
                     + "\(schemaVersion); this one knows up to \(ContentSchema.version)). "
                     + "Nothing was changed. Ask for an update of the program.")
         }
-        guard targetRelease > current.release else {
+        let isRepair = repairing && kind == .snapshot && targetRelease == current.release
+        guard targetRelease > current.release || isRepair else {
             throw SyncError(
                 .rollback,
                 "This bundle holds release \(targetRelease), but this centre already has "
@@ -113,6 +121,13 @@ public struct ReleaseStep: Sendable {
                 "This bundle updates release \(baseRelease) to \(targetRelease), but this "
                     + "centre has release \(current.release). Nothing was changed. Import the "
                     + "bundles in between, or a full snapshot.")
+        }
+        if kind == .delta && schemaVersion != current.schemaVersion {
+            throw SyncError(
+                .baseMismatch,
+                "Release \(targetRelease) changes how the content is stored, which only a full "
+                    + "snapshot can install. Nothing was changed. Import the snapshot of release "
+                    + "\(targetRelease).")
         }
     }
 }

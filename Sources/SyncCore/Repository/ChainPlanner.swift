@@ -42,7 +42,9 @@ public enum ChainPlanner {
         var settled = Set<Int>()
         while let (release, cost) = best
             .filter({ !settled.contains($0.key) })
-            .min(by: { ($0.value.bytes, $0.value.steps) < ($1.value.bytes, $1.value.steps) })
+            .min(by: {
+                ($0.value.bytes, $0.value.steps, $0.key) < ($1.value.bytes, $1.value.steps, $1.key)
+            })
         {
             settled.insert(release)
             for offer in usable where offer.applies(onto: release) {

@@ -37,8 +37,10 @@ public struct Configuration: Sendable {
     public static func parse(_ text: String, path: URL) throws -> Configuration {
         let base = path.deletingLastPathComponent()
         var values = [String: String]()
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false)
-            .enumerated()
+        // Files edited on Windows end their lines with CR LF.
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n")
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        for (number, rawLine) in lines.enumerated()
         {
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
                 .first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""

@@ -84,10 +84,11 @@ public struct Importer {
         }
 
         let current = try currentInfo()
+        let needsSnapshot = try SyncState.load(from: configuration.stateURL).needsSnapshot
         let isSingleFile = scan.bundles.count == 1 && scan.root.path == scan.bundles[0].url.path
         if isSingleFile {
             let found = scan.bundles[0]
-            if found.header.targetRelease == current.release,
+            if !needsSnapshot, found.header.targetRelease == current.release,
                found.header.contentDigest == current.contentDigest.hex
             {
                 return Report(
@@ -95,25 +96,32 @@ public struct Importer {
                     refused: [], message: "Release \(current.release) is already installed.")
             }
             // Say why before touching the replica; applying checks again.
-            try found.header.step.checkApplicable(onto: current, channel: channel)
-            return try apply([found], from: current, refused: [])
+            try found.header.step.checkApplicable(
+                onto: current, channel: channel, repairing: needsSnapshot)
+            return try apply([found], from: current, refused: [], repairing: needsSnapshot)
         }
 
         // A replica that failed its digest check is repaired only by a
-        // snapshot, so plan as if it were empty, but never move it back.
-        let needsSnapshot = try SyncState.load(from: configuration.stateURL).needsSnapshot
-        let offers = scan.bundles.map(\.offer).filter { $0.targetRelease > current.release }
+        // snapshot, of its own release or a newer one, so plan as if it were
+        // empty, but never move it back.
+        let offers = scan.bundles.map(\.offer).filter {
+            $0.targetRelease > current.release
+                || (needsSnapshot && $0.kind == .snapshot && $0.targetRelease == current.release)
+        }
         let chain = ChainPlanner.plan(from: needsSnapshot ? 0 : current.release, offers: offers)
         if chain.isEmpty {
             return try nothingToApply(scan, current: current)
         }
         let byPath = Dictionary(scan.bundles.map { ($0.url.path, $0) }) { first, _ in first }
-        return try apply(chain.map { byPath[$0.location]! }, from: current, refused: scan.refused)
+        return try apply(
+            chain.map { byPath[$0.location]! }, from: current, refused: scan.refused,
+            repairing: needsSnapshot)
     }
 
-    private func apply(_ chain: [DirectorySource.Found], from current: ReplicaInfo, refused: [SyncError])
-        throws -> Report
-    {
+    private func apply(
+        _ chain: [DirectorySource.Found], from current: ReplicaInfo, refused: [SyncError],
+        repairing: Bool
+    ) throws -> Report {
         let keys = try configuration.trustedKeys()
         let replica = try Replica.openForWriting(at: configuration.replicaURL)
         var applied = [BundleHeader]()
@@ -121,7 +129,9 @@ public struct Importer {
             onEvent(.applying(step: index + 1, of: chain.count, found.header, size: found.size))
             // Read and verify again: the file may have changed since the scan.
             let bundle = try Bundle.open(at: found.url, trustedKeys: keys)
-            try replica.apply(try bundle.releaseUpdate(), channel: configuration.channel)
+            try replica.apply(
+                try bundle.releaseUpdate(), channel: configuration.channel,
+                repairing: repairing && index == 0)
             applied.append(bundle.header)
             onEvent(.applied(bundle.header))
             logger.notice("bundle.applied", [
@@ -176,10 +186,10 @@ public struct Importer {
     private func record(_ attempt: SyncState.Attempt, needsSnapshot: Bool, resetSnapshotFlag: Bool)
         throws
     {
-        var state = try SyncState.load(from: configuration.stateURL)
-        state.lastSync = attempt
-        if needsSnapshot { state.needsSnapshot = true }
-        if resetSnapshotFlag { state.needsSnapshot = false }
-        try state.save(to: configuration.stateURL)
+        try SyncState.update(at: configuration.stateURL) { state in
+            state.lastSync = attempt
+            if needsSnapshot { state.needsSnapshot = true }
+            if resetSnapshotFlag { state.needsSnapshot = false }
+        }
     }
 }

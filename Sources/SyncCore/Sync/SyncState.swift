@@ -49,6 +49,13 @@ public struct SyncState: Codable, Equatable, Sendable {
         }
     }
 
+    /// Loads the state, lets `body` change it, and saves it atomically.
+    public static func update(at url: URL, _ body: (inout SyncState) -> Void) throws {
+        var state = try load(from: url)
+        body(&state)
+        try state.save(to: url)
+    }
+
     public func save(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
