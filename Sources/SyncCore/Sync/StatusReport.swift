@@ -70,7 +70,8 @@ public struct StatusReport: Sendable {
                     + "It still serves release \(info.release); import a full snapshot to repair it.")
         }
         if let last = state.lastSync, !last.ok {
-            warnings.append("The last update from \(last.source) did not work: \(last.message)")
+            // The reason itself is shown with the last update.
+            warnings.append("The last update, from \(last.source), did not work.")
         }
         return warnings
     }
