@@ -24,9 +24,14 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         .target(
             name: "SyncCore",
-            dependencies: ["CSQLite", "CZlib", "CSodium"]
+            dependencies: ["CSQLite", "CZlib", "CSodium", "CCurl"]
         ),
         .executableTarget(name: "mrc-syncd", dependencies: ["SyncCore"]),
         .executableTarget(name: "mrc-publish", dependencies: ["SyncCore"]),

@@ -51,6 +51,28 @@ enum ImportCommand {
     }
 }
 
+enum SyncCommand {
+    /// One pull in the foreground, ignoring the sync window; exit 0 when
+    /// the replica is current.
+    static func run(configuration: Configuration, logger: Logger) throws -> Int32 {
+        var lastActivity = ""
+        let cycle = try SyncCycle(
+            configuration: configuration, logger: logger,
+            onActivity: { activity in
+                // Progress repeats the same activity with new numbers;
+                // print each kind of step once.
+                let kind = activity.split(separator: ":").first.map(String.init) ?? activity
+                if kind != lastActivity {
+                    FileHandle.standardError.write(Data("\(activity)…\n".utf8))
+                    lastActivity = kind
+                }
+            })
+        let outcome = try cycle.run()
+        print(outcome.message)
+        return 0
+    }
+}
+
 enum VerifyCommand {
     static func run(configuration: Configuration) throws -> Int32 {
         guard let replica = try Replica.openReadOnly(at: configuration.replicaURL) else {

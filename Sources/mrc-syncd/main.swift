@@ -9,6 +9,8 @@ let usage = """
     Commands:
       status [--json]   Show which content this centre has and what needs attention.
       import PATH       Install content bundles from a USB stick, a folder or a file.
+      sync              Fetch and install new content over the network once, now.
+      run               Keep the content up to date over the network (the service).
       verify            Check that the local content is intact.
       help              Show this text.
 
@@ -41,6 +43,16 @@ do {
         let configuration = try Configuration.load(from: configURL)
         exit(try ImportCommand.run(
             path: URL(fileURLWithPath: operands[0]), configuration: configuration, logger: logger))
+    case "sync":
+        try expect(operands, count: 0, command)
+        let configuration = try Configuration.load(from: configURL)
+        exit(try SyncCommand.run(configuration: configuration, logger: logger))
+    case "run":
+        try expect(operands, count: 0, command)
+        Daemon.blockSignals()
+        let configuration = try Configuration.load(from: configURL)
+        try Daemon(configuration: configuration, logger: .standardError).run()
+        exit(0)
     case "verify":
         try expect(operands, count: 0, command)
         let configuration = try Configuration.load(from: configURL)
@@ -51,6 +63,9 @@ do {
 } catch let error as SyncError {
     FileHandle.standardError.write(Data("mrc-syncd: \(error.message)\n".utf8))
     exit(error.exitStatus)
+} catch let error as TransportError {
+    FileHandle.standardError.write(Data("mrc-syncd: \(error.message)\n".utf8))
+    exit(SyncError.Code.network.rawValue)
 } catch {
     FileHandle.standardError.write(Data("mrc-syncd: \(error)\n".utf8))
     exit(1)

@@ -39,6 +39,16 @@ public struct SyncError: Error, CustomStringConvertible, Sendable {
         case sourceMissing = 23
         /// The content given to the publisher is not valid.
         case invalidContent = 30
+        /// The repository could not be reached or a transfer failed; the
+        /// daemon retries later.
+        case network = 40
+        /// This month's data budget is used up; transfers wait for the next.
+        case budgetExhausted = 41
+        /// The server offers an older index than this centre has seen, as
+        /// after a restore from backup; it is not trusted to go back.
+        case staleIndex = 42
+        /// No repository address is configured for network sync.
+        case noRepository = 43
     }
 
     public let code: Code

@@ -11,13 +11,18 @@ public struct Configuration: Sendable {
     public var centreID: String
     /// Content older than this is reported by `status` as stale.
     public var staleAfter: TimeInterval
+    /// How to sync over the network; nil for a centre served by USB only.
+    public var network: NetworkSettings?
 
     public var replicaURL: URL { stateDirectory.appendingPathComponent(Replica.fileName) }
     public var stateURL: URL { stateDirectory.appendingPathComponent(SyncState.fileName) }
     public var applyLockURL: URL { stateDirectory.appendingPathComponent("apply.lock") }
+    public var downloadsURL: URL { stateDirectory.appendingPathComponent("downloads") }
 
     static let knownKeys: Set<String> = [
         "state_dir", "trusted_keys", "channel", "centre_id", "stale_after",
+        "repo_url", "poll_interval", "retry_max", "bandwidth_limit", "stall_timeout",
+        "sync_window", "monthly_budget",
     ]
 
     /// Reads and checks the configuration file at `url`. Relative paths in
@@ -82,21 +87,14 @@ public struct Configuration: Sendable {
                 .configuration,
                 "\(path.path): channel \"\(channel)\" may hold only a-z, 0-9 and -.")
         }
-        var staleAfter: TimeInterval = 30 * 86_400
-        if let text = values["stale_after"] {
-            guard let seconds = Duration.parseSeconds(text) else {
-                throw SyncError(
-                    .configuration,
-                    "\(path.path): stale_after \"\(text)\" is not a duration such as 30d or 12h.")
-            }
-            staleAfter = seconds
-        }
+        let reader = SettingReader(values: values, path: path)
         return Configuration(
             stateDirectory: resolve(values["state_dir"] ?? "/var/lib/mrc-syncd"),
             trustedKeyPaths: keys,
             channel: channel,
             centreID: try required("centre_id"),
-            staleAfter: staleAfter)
+            staleAfter: try reader.duration("stale_after", default: 30 * 86_400),
+            network: try NetworkSettings(reader))
     }
 
     /// Loads the pinned public keys.
@@ -131,5 +129,48 @@ public enum Naming {
         return name.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-"
         }
+    }
+}
+
+/// Reads typed settings, with errors that name the file and the setting.
+struct SettingReader {
+    let values: [String: String]
+    let path: URL
+
+    func duration(_ key: String, default fallback: TimeInterval) throws -> TimeInterval {
+        guard let text = values[key] else { return fallback }
+        guard let seconds = Duration.parseSeconds(text) else {
+            throw SyncError(
+                .configuration,
+                "\(path.path): \(key) \"\(text)\" is not a duration such as 30d or 12h.")
+        }
+        return seconds
+    }
+
+    /// A byte count: a whole number with an optional K, M or G (powers of
+    /// 1024); 0 or an absent setting means no limit.
+    func bytes(_ key: String) throws -> Int? {
+        guard let text = values[key] else { return nil }
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var number = text.uppercased()
+        var factor = 1
+        if let last = number.last, let unit = units[last] {
+            factor = unit
+            number.removeLast()
+        }
+        guard let value = Int(number.trimmingCharacters(in: .whitespaces)), value >= 0 else {
+            throw SyncError(
+                .configuration,
+                "\(path.path): \(key) \"\(text)\" is not a number of bytes such as 50000 or 2G.")
+        }
+        return value == 0 ? nil : value * factor
+    }
+
+    func string(_ key: String) -> String? {
+        values[key].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func error(_ key: String, _ problem: String) -> SyncError {
+        SyncError(.configuration, "\(path.path): \(key) \(problem)")
     }
 }

@@ -122,23 +122,19 @@ public struct Importer {
         _ chain: [DirectorySource.Found], from current: ReplicaInfo, refused: [SyncError],
         repairing: Bool
     ) throws -> Report {
-        let keys = try configuration.trustedKeys()
+        let installer = ReleaseInstaller(
+            channel: configuration.channel, trustedKeys: try configuration.trustedKeys(),
+            logger: logger)
         let replica = try Replica.openForWriting(at: configuration.replicaURL)
         var applied = [BundleHeader]()
         for (index, found) in chain.enumerated() {
             onEvent(.applying(step: index + 1, of: chain.count, found.header, size: found.size))
             // Read and verify again: the file may have changed since the scan.
-            let bundle = try Bundle.open(at: found.url, trustedKeys: keys)
-            try replica.apply(
-                try bundle.releaseUpdate(), channel: configuration.channel,
+            let header = try installer.install(
+                FileSystem.read(found.url), name: found.url.path, into: replica,
                 repairing: repairing && index == 0)
-            applied.append(bundle.header)
-            onEvent(.applied(bundle.header))
-            logger.notice("bundle.applied", [
-                ("release", String(bundle.header.targetRelease)),
-                ("bundle", found.url.lastPathComponent),
-                ("bytes", String(found.size)),
-            ])
+            applied.append(header)
+            onEvent(.applied(header))
         }
         let target = applied.last?.targetRelease ?? current.release
         var message = applied.count == 1

@@ -14,6 +14,9 @@ public struct StatusReport: Sendable {
     public var publishedAt: Date?
     public var contentDigest: String?
     public var lastSync: SyncState.Attempt?
+    /// Network sync, if configured.
+    public var network: NetworkState?
+    public var monthlyBudget: Int?
     public var warnings: [String]
     public var now: Date
 
@@ -35,17 +38,23 @@ public struct StatusReport: Sendable {
             publishedAt: info.publishedAt,
             contentDigest: info.release > 0 ? info.contentDigest.hex : nil,
             lastSync: state.lastSync,
+            network: configuration.network == nil ? nil : state.network,
+            monthlyBudget: configuration.network?.monthlyBudget,
             warnings: [],
             now: now)
         report.warnings = warnings(
-            info: info, state: state, staleAfter: configuration.staleAfter, now: now)
+            info: info, state: state, configuration: configuration, now: now)
         return report
     }
 
+    /// A clock this far from the server's is reported as wrong.
+    static let clockTolerance: TimeInterval = 600
+
     private static func warnings(
-        info: ReplicaInfo, state: SyncState, staleAfter: TimeInterval, now: Date
+        info: ReplicaInfo, state: SyncState, configuration: Configuration, now: Date
     ) -> [String] {
         var warnings = [String]()
+        let staleAfter = configuration.staleAfter
         if info.release == 0 {
             warnings.append(
                 "No content is installed yet. Plug in a USB stick with content and run "
@@ -68,6 +77,21 @@ public struct StatusReport: Sendable {
             warnings.append(
                 "The content on this computer did not match a release from the central office. "
                     + "It still serves release \(info.release); import a full snapshot to repair it.")
+        }
+        if configuration.network != nil, let skew = state.network.clockSkewSeconds,
+           abs(skew) > clockTolerance
+        {
+            warnings.append(
+                "The computer's clock is \(humanAge(abs(skew))) "
+                    + "\(skew > 0 ? "ahead of" : "behind") the repository server's clock. Set the "
+                    + "correct date and time; content updates keep working meanwhile.")
+        }
+        if let budget = configuration.network?.monthlyBudget,
+           state.network.bytesUsed(inMonthOf: now) >= budget
+        {
+            warnings.append(
+                "This month's data budget of \(formatBytes(budget)) is used up; network "
+                    + "transfers wait for next month. Content can still come on a USB stick.")
         }
         if let last = state.lastSync, !last.ok {
             // The reason itself is shown with the last update.
@@ -103,6 +127,21 @@ public struct StatusReport: Sendable {
         } else {
             line("Last update:", "never")
         }
+        if let network {
+            line("Last check:", network.lastPollAt.flatMap(Timestamp.parse).map(Self.humanDate)
+                ?? "never")
+            if let download = network.download {
+                line("Download:", "\(download.file): \(formatBytes(download.bytes)) of "
+                    + "\(formatBytes(download.total)), to be continued")
+            }
+            if let next = network.nextAttemptAt.flatMap(Timestamp.parse) {
+                line("Next attempt:", Self.humanDate(next)
+                    + (network.waitingFor.map { ", waiting for \($0)" } ?? ""))
+            }
+            var usage = formatBytes(network.bytesUsed(inMonthOf: now))
+            if let monthlyBudget { usage += " of \(formatBytes(monthlyBudget))" }
+            line("Data used:", usage + " this month")
+        }
         if warnings.isEmpty {
             line("Attention:", "nothing needs attention")
         } else {
@@ -126,6 +165,19 @@ public struct StatusReport: Sendable {
             "warnings": warnings,
             "healthy": warnings.isEmpty,
         ]
+        let network = self.network
+        object["last_poll"] = network?.lastPollAt.map { $0 as Any } ?? NSNull()
+        object["next_attempt_at"] = network?.nextAttemptAt.map { $0 as Any } ?? NSNull()
+        object["waiting_for"] = network?.waitingFor.map { $0 as Any } ?? NSNull()
+        object["bytes_this_month"] = network?.bytesUsed(inMonthOf: now) ?? 0
+        object["monthly_budget"] = monthlyBudget.map { $0 as Any } ?? NSNull()
+        if let download = network?.download {
+            object["download"] = [
+                "file": download.file, "bytes": download.bytes, "total": download.total,
+            ] as [String: Any]
+        } else {
+            object["download"] = NSNull()
+        }
         if let lastSync {
             object["last_sync"] = [
                 "at": lastSync.at, "source": lastSync.source, "ok": lastSync.ok,

@@ -29,13 +29,22 @@ public struct SyncState: Codable, Equatable, Sendable {
     /// Set when a signed release did not match the replica: only a snapshot
     /// can repair it.
     public var needsSnapshot: Bool = false
+    public var network = NetworkState()
 
     enum CodingKeys: String, CodingKey {
         case lastSync = "last_sync"
         case needsSnapshot = "needs_snapshot"
+        case network
     }
 
     public init() {}
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        lastSync = try container.decodeIfPresent(Attempt.self, forKey: .lastSync)
+        needsSnapshot = try container.decodeIfPresent(Bool.self, forKey: .needsSnapshot) ?? false
+        network = try container.decodeIfPresent(NetworkState.self, forKey: .network) ?? NetworkState()
+    }
 
     /// Reads the state; a missing file is a fresh state.
     public static func load(from url: URL) throws -> SyncState {

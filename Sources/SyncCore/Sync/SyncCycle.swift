@@ -1,0 +1,300 @@
+import Foundation
+
+/// One pull from the repository over HTTP: poll the signed index, download
+/// the cheapest chain of bundles to the newest release, verify and apply
+/// each, and record what happened for `status`.
+///
+/// Everything a server sends is checked before it counts: the index's
+/// signature and channel, that it is not older than one seen before, each
+/// download's size and SHA-256 from the index, and each bundle's own
+/// signature and digest. A failure leaves the replica at its last good
+/// release and keeps partial downloads for the next attempt.
+public struct SyncCycle {
+    public struct Outcome: Sendable {
+        public var fromRelease: Int
+        public var toRelease: Int
+        public var applied: [BundleHeader]
+        /// Body bytes received, index and bundles together.
+        public var bytesReceived: Int
+        public var message: String
+    }
+
+    /// The index may not exceed this; a real one is a few kilobytes.
+    static let maximumIndexSize = 4 << 20
+
+    let configuration: Configuration
+    let settings: NetworkSettings
+    let client: HTTPClient
+    let logger: Logger
+    let now: @Sendable () -> Date
+    /// Polled during transfers; false stops them (shutdown, window closed).
+    let shouldContinue: () -> Bool
+    /// What the cycle is doing, in plain words, for `status` and systemd.
+    let onActivity: (String) -> Void
+
+    public init(
+        configuration: Configuration, logger: Logger = .silent,
+        now: @escaping @Sendable () -> Date = { Date() },
+        shouldContinue: @escaping () -> Bool = { true },
+        onActivity: @escaping (String) -> Void = { _ in }
+    ) throws {
+        guard let settings = configuration.network else {
+            throw SyncError(
+                .noRepository,
+                "No repo_url is set in the configuration, so this centre has no network "
+                    + "source. Bring content on a USB stick, or set repo_url.")
+        }
+        self.configuration = configuration
+        self.settings = settings
+        self.client = HTTPClient(limits: settings.limits)
+        self.logger = logger
+        self.now = now
+        self.shouldContinue = shouldContinue
+        self.onActivity = onActivity
+    }
+
+    /// Runs the cycle and records its outcome in the state file, whether it
+    /// worked or not.
+    public func run() throws -> Outcome {
+        try FileSystem.createDirectory(configuration.downloadsURL)
+        let source = settings.repositoryURL.absoluteString
+        do {
+            let outcome = try pull()
+            try SyncState.update(at: configuration.stateURL) { state in
+                state.lastSync = .init(
+                    at: Timestamp.format(now()), source: source, ok: true,
+                    message: outcome.message, errorCode: nil)
+                if !outcome.applied.isEmpty { state.needsSnapshot = false }
+            }
+            return outcome
+        } catch {
+            let code = (error as? SyncError)?.code ?? .network
+            let message = (error as? SyncError)?.message ?? "\(error)"
+            logger.error("sync.failed", [("source", source), ("error", message)])
+            try? SyncState.update(at: configuration.stateURL) { state in
+                state.lastSync = .init(
+                    at: Timestamp.format(now()), source: source, ok: false, message: message,
+                    errorCode: code.rawValue)
+                if code == .digestMismatch { state.needsSnapshot = true }
+            }
+            throw error
+        }
+    }
+
+    private func pull() throws -> Outcome {
+        var state = try SyncState.load(from: configuration.stateURL)
+        try checkBudget(state, needing: 0)
+        let current = try Replica.openReadOnly(at: configuration.replicaURL)?.info() ?? .empty
+
+        onActivity("Checking \(settings.repositoryURL.host ?? "the repository") for new content")
+        var received = 0
+        let index = try fetchIndex(&state, current: current, received: &received)
+
+        let offers = index.bundles
+            .map {
+                BundleOffer(
+                    kind: $0.kind, baseRelease: $0.baseRelease, targetRelease: $0.targetRelease,
+                    size: $0.size, location: $0.file)
+            }
+            .filter {
+                $0.targetRelease > current.release
+                    || (state.needsSnapshot && $0.kind == .snapshot
+                        && $0.targetRelease == current.release)
+            }
+        let chain = ChainPlanner.plan(
+            from: state.needsSnapshot ? 0 : current.release, offers: offers)
+        if chain.isEmpty {
+            if index.latestRelease > current.release {
+                throw SyncError(
+                    .noUsableChain,
+                    "The repository has release \(index.latestRelease), but no bundle leads "
+                        + "there from this centre's release \(current.release).")
+            }
+            return Outcome(
+                fromRelease: current.release, toRelease: current.release, applied: [],
+                bytesReceived: received,
+                message: "Release \(current.release) is current; the repository has nothing newer.")
+        }
+
+        var applied = [BundleHeader]()
+        for (step, offer) in chain.enumerated() {
+            let entry = index.bundles.first { $0.file == offer.location }!
+            try checkBudget(state, needing: 0)
+            let data = try download(entry, state: &state, received: &received)
+            onActivity("Installing release \(entry.targetRelease)")
+            applied.append(try install(
+                data, name: entry.file, repairing: state.needsSnapshot && step == 0))
+            try? FileManager.default.removeItem(at: partialURL(entry))
+        }
+        let target = applied.last!.targetRelease
+        return Outcome(
+            fromRelease: current.release, toRelease: target, applied: applied,
+            bytesReceived: received,
+            message: applied.count == 1
+                ? "Installed release \(target)."
+                : "Installed releases \(applied.map { String($0.targetRelease) }.joined(separator: ", ")).")
+    }
+
+    /// Fetches the index if it changed, or reads the verified copy kept
+    /// from an earlier poll if the server says it did not.
+    private func fetchIndex(_ state: inout SyncState, current: ReplicaInfo, received: inout Int)
+        throws -> RepositoryIndex
+    {
+        let url = settings.repositoryURL.appendingPathComponent(RepositoryIndex.fileName)
+        let cached = configuration.stateDirectory.appendingPathComponent(RepositoryIndex.fileName)
+        let keys = try configuration.trustedKeys()
+        var headers = [String]()
+        if FileManager.default.fileExists(atPath: cached.path) {
+            if let etag = state.network.indexETag { headers.append("If-None-Match: \(etag)") }
+            if let modified = state.network.indexLastModified {
+                headers.append("If-Modified-Since: \(modified)")
+            }
+        }
+
+        var body = Data()
+        let context = TransferContext()
+        context.onBody = { chunk in
+            body.append(contentsOf: chunk)
+            return body.count <= Self.maximumIndexSize
+        }
+        context.shouldContinue = shouldContinue
+        let exchange = try client.perform(url, headers: headers, context: context)
+        received += exchange.bodyBytes
+        try record(&state) { network in
+            network.addUsage(exchange.bodyBytes, at: now())
+            if let serverDate = exchange.head.date {
+                network.clockSkewSeconds = now().timeIntervalSince(serverDate)
+            }
+        }
+
+        let data: Data
+        switch exchange.head.status {
+        case 304:
+            data = try FileSystem.read(cached)
+        case 200:
+            guard body.count <= Self.maximumIndexSize else {
+                throw SyncError(.malformed, "\(url.absoluteString) is far too large to be an index.")
+            }
+            data = body
+        default:
+            throw TransportError(
+                kind: .httpStatus(exchange.head.status),
+                message: "\(url.absoluteString) answered HTTP \(exchange.head.status).",
+                retryAfter: exchange.head.retryAfter)
+        }
+
+        let index = try RepositoryIndex.open(data, name: url.absoluteString, trustedKeys: keys)
+        guard index.channel == configuration.channel else {
+            throw SyncError(
+                .wrongChannel,
+                "The repository at \(settings.repositoryURL.absoluteString) is for the channel "
+                    + "\"\(index.channel)\", but this centre follows \"\(configuration.channel)\".")
+        }
+        let highest = max(state.network.highestIndexRelease ?? 0, current.release)
+        guard index.latestRelease >= highest else {
+            throw SyncError(
+                .staleIndex,
+                "The repository offers release \(index.latestRelease), older than release "
+                    + "\(highest) seen before; it may have been restored from a backup. "
+                    + "Nothing was changed; this centre keeps release \(current.release).")
+        }
+        if exchange.head.status == 200 {
+            try FileSystem.writeAtomically(data, to: cached)
+        }
+        try record(&state) { network in
+            network.lastPollAt = Timestamp.format(now())
+            network.highestIndexRelease = index.latestRelease
+            if exchange.head.status == 200 {
+                network.indexETag = exchange.head.headers["etag"]
+                network.indexLastModified = exchange.head.headers["last-modified"]
+            }
+        }
+        return index
+    }
+
+    private func download(
+        _ entry: RepositoryIndex.Entry, state: inout SyncState, received: inout Int
+    ) throws -> Data {
+        let partial = partialURL(entry)
+        let transfer = ResumableDownload(
+            url: settings.repositoryURL.appendingPathComponent(entry.file), partialFile: partial,
+            expectedSize: entry.size, expectedSHA256: entry.sha256)
+        let budgetLeft = settings.monthlyBudget.map { $0 - state.network.bytesUsed(inMonthOf: now()) }
+        var bytes = 0
+        var overBudget = false
+        var lastSaved = Date.distantPast
+        var progressState = state
+        let what = "release \(entry.targetRelease)"
+            + (entry.kind == .delta ? " (changes from \(entry.baseRelease))" : " (full)")
+        onActivity("Downloading \(what)")
+
+        var failure: Error?
+        do {
+            let startSize = (try? PartialFile(url: partial).size) ?? 0
+            try transfer.run(
+                client: client, received: &bytes,
+                onProgress: { bytes, total in
+                    if let budgetLeft, bytes - startSize >= budgetLeft { overBudget = true }
+                    // Saving progress for `status` at most once a second
+                    // keeps the disk quiet on a slow link.
+                    guard Date().timeIntervalSince(lastSaved) >= 1 else { return }
+                    lastSaved = Date()
+                    progressState.network.download = .init(
+                        file: entry.file, bytes: bytes, total: total ?? entry.size)
+                    try? progressState.save(to: configuration.stateURL)
+                    onActivity("Downloading \(what): \(formatBytes(bytes)) of \(formatBytes(entry.size))")
+                },
+                shouldContinue: { !overBudget && shouldContinue() })
+        } catch {
+            failure = error
+        }
+        // Count what crossed the wire, whether the transfer finished or not.
+        let size = (try? PartialFile(url: partial).size) ?? 0
+        received += bytes
+        try record(&state) { network in
+            network.addUsage(bytes, at: now())
+            network.download = failure == nil
+                ? nil : .init(file: entry.file, bytes: size, total: entry.size)
+        }
+        if overBudget { try checkBudget(state, needing: 0) }
+        if let failure { throw failure }
+        return try FileSystem.read(partial)
+    }
+
+    private func install(_ data: Data, name: String, repairing: Bool) throws -> BundleHeader {
+        guard let lock = try FileLock.tryLock(configuration.applyLockURL) else {
+            throw SyncError(
+                .busy, "Another mrc-syncd is updating the content right now; trying again later.")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let installer = ReleaseInstaller(
+            channel: configuration.channel, trustedKeys: try configuration.trustedKeys(),
+            logger: logger)
+        return try installer.install(
+            data, name: name, into: try Replica.openForWriting(at: configuration.replicaURL),
+            repairing: repairing)
+    }
+
+    private func checkBudget(_ state: SyncState, needing bytes: Int) throws {
+        guard let budget = settings.monthlyBudget else { return }
+        let used = state.network.bytesUsed(inMonthOf: now())
+        if used + bytes >= budget {
+            throw SyncError(
+                .budgetExhausted,
+                "This month's data budget of \(formatBytes(budget)) is used up "
+                    + "(\(formatBytes(used))). Transfers resume next month; content can still "
+                    + "come on a USB stick.")
+        }
+    }
+
+    private func partialURL(_ entry: RepositoryIndex.Entry) -> URL {
+        configuration.downloadsURL.appendingPathComponent(entry.file + ".part")
+    }
+
+    /// Changes the network part of the state, in memory and on disk.
+    private func record(_ state: inout SyncState, _ body: (inout NetworkState) -> Void) throws {
+        body(&state.network)
+        let network = state.network
+        try SyncState.update(at: configuration.stateURL) { $0.network = network }
+    }
+}
