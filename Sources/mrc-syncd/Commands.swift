@@ -27,9 +27,10 @@ enum ImportCommand {
     static func run(path: URL, configuration: Configuration, logger: Logger) throws -> Int32 {
         let importer = Importer(configuration: configuration, logger: logger) { event in
             switch event {
-            case .scanned(let bundles, let skipped, let refused):
+            case .scanned(let bundles, let skipped, let refused, let incomplete):
                 var line = "Found \(bundles) bundle(s) in \(path.path)"
                 if skipped > 0 { line += ", skipped \(skipped) other file(s)" }
+                if incomplete > 0 { line += ", \(incomplete) incomplete" }
                 if refused > 0 { line += ", refused \(refused)" }
                 progress(line + ".")
             case .applying(let step, let total, let header, let size):
@@ -43,7 +44,7 @@ enum ImportCommand {
         }
         let report = try importer.importBundles(from: path)
         print(report.message)
-        return report.refused.first?.exitStatus ?? 0
+        return report.exitStatus
     }
 
     private static func progress(_ line: String) {
@@ -102,20 +103,5 @@ enum VerifyCommand {
     /// Lets `status` warn and the next import accept a repairing snapshot.
     private static func markNeedsSnapshot(_ configuration: Configuration) throws {
         try SyncState.update(at: configuration.stateURL) { $0.needsSnapshot = true }
-    }
-}
-
-extension Logger {
-    /// Log lines on standard error: `<priority>event key=value …`, the form
-    /// journald reads.
-    static let standardError = Logger { level, event, fields in
-        var line = "<\(level.rawValue)>\(event)"
-        for (key, value) in fields {
-            let needsQuotes = value.contains(" ") || value.contains("\"") || value.isEmpty
-            let shown = needsQuotes
-                ? "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : value
-            line += " \(key)=\(shown)"
-        }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

@@ -49,4 +49,68 @@ struct ConfigurationTests {
         #expect(Duration.parseSeconds("-1") == nil)
         #expect(Duration.parseSeconds("h") == nil)
     }
+
+    @Test("a byte order mark and Windows line ends are accepted")
+    func notepadFile() throws {
+        let text = "\u{FEFF}channel = mm-main\r\ncentre_id = x\r\ntrusted_keys = k.pub\r\n"
+        let configuration = try Configuration.parse(text, path: path)
+        #expect(configuration.channel == "mm-main")
+        #expect(configuration.centreID == "x")
+    }
+
+    @Test("quoted values are explained")
+    func quotedValue() throws {
+        let error = try #require(throws: SyncError.self) {
+            try Configuration.parse("channel = \"mm-main\"", path: path)
+        }
+        #expect(error.message.contains("without quotes"))
+    }
+
+    @Test("network settings are read with their units")
+    func networkSettings() throws {
+        let configuration = try Configuration.parse(
+            """
+            channel = mm-main
+            centre_id = x
+            trusted_keys = k.pub
+            repo_url = https://example.org/mm-main
+            poll_interval = 30m
+            bandwidth_limit = 64K
+            stall_timeout = 45
+            sync_window = 20:00-06:00
+            monthly_budget = 2G
+            """, path: path)
+        let network = try #require(configuration.network)
+        #expect(network.repositoryURL.absoluteString == "https://example.org/mm-main/")
+        #expect(network.pollInterval == 1_800)
+        #expect(network.limits.bandwidthLimit == 65_536)
+        #expect(network.limits.stallTimeout == 45)
+        #expect(network.monthlyBudget == 2 << 30)
+        #expect(network.syncWindow == SyncWindow("20:00-06:00"))
+    }
+
+    @Test("a sync window may span midnight")
+    func syncWindow() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let window = try #require(SyncWindow("20:00-06:00"))
+        func at(_ hour: Int, _ minute: Int = 0) -> Date {
+            calendar.date(from: DateComponents(year: 2026, month: 12, day: 3, hour: hour, minute: minute))!
+        }
+        #expect(window.contains(at(23), calendar: calendar))
+        #expect(window.contains(at(5, 59), calendar: calendar))
+        #expect(!window.contains(at(6), calendar: calendar))
+        #expect(!window.contains(at(12), calendar: calendar))
+        #expect(window.nextOpening(after: at(12), calendar: calendar) == at(20))
+        #expect(SyncWindow("25:00-06:00") == nil)
+    }
+
+    @Test("network settings without repo_url are a mistake")
+    func networkWithoutRepository() throws {
+        let error = try #require(throws: SyncError.self) {
+            try Configuration.parse(
+                "channel = a\ncentre_id = x\ntrusted_keys = k\npoll_interval = 1h", path: path)
+        }
+        #expect(error.message.contains("repo_url is not"))
+    }
 }

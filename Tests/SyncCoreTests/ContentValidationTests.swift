@@ -86,4 +86,60 @@ struct ContentValidationTests {
         let error = try #require(throws: SyncError.self) { try ContentSet.load(from: directory) }
         #expect(error.message.contains("contacts.json: the file is missing"))
     }
+
+    private func problems(inRawFile name: String, _ text: String) throws -> String {
+        let scratch = try Scratch()
+        let directory = try ContentFixture(articleCount: 2, agencyCount: 2)
+            .write(to: scratch.path("content"))
+        try Data(text.utf8).write(to: directory.appendingPathComponent(name))
+        let error = try #require(throws: SyncError.self) { try ContentSet.load(from: directory) }
+        return error.message
+    }
+
+    @Test("a field given twice in one record is an error, with its line")
+    func duplicateField() throws {
+        let message = try problems(inRawFile: "topics.json", """
+            [{"id": "a", "position": 1,
+              "title": {"my": "က", "en": "A"}, "position": 2}]
+            """)
+        #expect(message.contains("topics.json, line 2"))
+        #expect(message.contains("\"position\" appears twice"))
+    }
+
+    @Test("the same key in different records or nested objects is fine")
+    func sameKeyElsewhere() throws {
+        #expect(StrictJSONCheck.firstProblem(in: Data("""
+            [{"id": "a", "t": {"id": "b"}}, {"id": "c", "l": ["id", "id"]}]
+            """.utf8)) == nil)
+        #expect(StrictJSONCheck.firstProblem(in: Data(#"[{"a\"b": 1, "a\u0022b": 2}]"#.utf8)) != nil)
+    }
+
+    @Test("a comma before a closing bracket is an error")
+    func trailingComma() throws {
+        let message = try problems(inRawFile: "topics.json", """
+            [{"id": "a", "position": 1, "title": {"my": "က", "en": "A"},}]
+            """)
+        #expect(message.contains("comma before the closing bracket"))
+    }
+
+    @Test("control characters in a text are refused")
+    func controlCharacters() throws {
+        let message = try problems { $0.articles[0]["title"] = ["my": "က", "en": "A\u{0}B"] }
+        #expect(message.contains("control characters"))
+    }
+
+    @Test("a source must be listed in SOURCES.md on sample records too")
+    func sourceOnSampleRecord() throws {
+        let message = try problems { $0.agencies[0]["source"] = "S42" }
+        #expect(message.contains("\"S42\" is not listed"))
+    }
+
+    @Test("record numbers count every record, also the ones with problems")
+    func recordNumbers() throws {
+        let message = try problems {
+            $0.articles[0]["updated"] = "yesterday"
+            $0.articles[1]["topic"] = "nowhere"
+        }
+        #expect(message.contains("record 2 (id \"article-1\"), field \"topic\""))
+    }
 }

@@ -135,4 +135,24 @@ struct ImportTests {
         // Once repaired, the same snapshot is again just "already installed".
         #expect(try world.importBundles(from: snapshot).applied.isEmpty)
     }
+
+    @Test("a delta is refused while the replica waits for a repairing snapshot")
+    func deltaDoesNotClearNeedForSnapshot() throws {
+        var world = try World()
+        try world.publish()
+        try world.importBundles(from: world.bundleURL("mm-main-1.snapshot.mrcb"))
+        world.content.reviseArticle(3, note: "two")
+        try world.publish()
+        let database = try Database(path: world.configuration.replicaURL.path)
+        try database.execute("UPDATE agency SET phone = '+95 1 000' WHERE id = 'agency-5'")
+        #expect(try Tool.syncd.run(["--config", world.configURL.path, "verify"]).status == 16)
+
+        let error = try #require(throws: SyncError.self) {
+            try world.importBundles(from: world.bundleURL("mm-main-1-2.delta.mrcb"))
+        }
+
+        #expect(error.code == .digestMismatch)
+        #expect(try world.replicaInfo().release == 1)
+        #expect(try world.state().needsSnapshot)
+    }
 }

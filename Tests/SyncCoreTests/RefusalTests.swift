@@ -40,7 +40,7 @@ struct RefusalTests {
         try stranger.publish()
         try expectRefusal(
             .untrustedKey, importing: stranger.bundleURL("mm-main-1.snapshot.mrcb"), in: world,
-            mentioning: "does not trust")
+            mentioning: "not among the trusted keys")
     }
 
     @Test("a bundle whose signature was replaced")

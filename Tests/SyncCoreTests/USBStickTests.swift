@@ -21,10 +21,6 @@ struct USBStickTests {
             at: world.bundleURL("mm-main-1.snapshot.mrcb"),
             to: trashes.appendingPathComponent("old.mrcb"))
         try Data().write(to: stick.appendingPathComponent("empty.mrcb"))
-        // Half copied: the first 40% of the snapshot.
-        let snapshot = try Data(contentsOf: world.bundleURL("mm-main-2.snapshot.mrcb"))
-        try snapshot.prefix(snapshot.count * 4 / 10)
-            .write(to: stick.appendingPathComponent("mm-main-2.snapshot.mrcb"))
 
         let report = try world.importBundles(from: stick)
 
@@ -98,5 +94,80 @@ struct USBStickTests {
         let error = try #require(throws: SyncError.self) { try world.importBundles(from: stick) }
         #expect(error.code == .noUsableChain)
         #expect(error.message.contains("full snapshot of release 3"))
+    }
+
+    /// C-05 on a stick: a cut bundle alone is refused, naming the file.
+    @Test("C-05 a stick holding only a cut bundle is refused as incomplete")
+    func onlyIncompleteBundle() throws {
+        let world = try World()
+        try world.publish()
+        let stick = try world.scratch.directory("usb")
+        let bytes = try Data(contentsOf: world.bundleURL("mm-main-1.snapshot.mrcb"))
+        let cut = stick.appendingPathComponent("mm-main-1.snapshot.mrcb")
+        try bytes.prefix(bytes.count / 2).write(to: cut)
+
+        let error = try #require(throws: SyncError.self) { try world.importBundles(from: stick) }
+
+        #expect(error.code == .incomplete)
+        #expect(error.message.contains(cut.path) && error.message.contains("incomplete"))
+        #expect(!FileManager.default.fileExists(atPath: world.configuration.replicaURL.path))
+        #expect(try world.state().lastSync?.ok == false)
+    }
+
+    @Test("a cut bundle beside a usable chain is left out and named in the report")
+    func incompleteBesideGood() throws {
+        var world = try World()
+        try world.publish()
+        world.content.reviseArticle(0, note: "two")
+        try world.publish()
+        let stick = try world.stick(["mm-main-1.snapshot.mrcb"])
+        let bytes = try Data(contentsOf: world.bundleURL("mm-main-1-2.delta.mrcb"))
+        try bytes.prefix(bytes.count - 5)
+            .write(to: stick.appendingPathComponent("mm-main-1-2.delta.mrcb"))
+
+        let report = try world.importBundles(from: stick)
+
+        #expect(report.toRelease == 1)
+        #expect(report.incomplete.map(\.code) == [.incomplete])
+        #expect(report.message.contains("mm-main-1-2.delta.mrcb"))
+        #expect(report.exitStatus == 0)
+        let status = try StatusReport.gather(configuration: world.configuration)
+        #expect(status.exitStatus == 1)
+    }
+
+    @Test("refused files are named even when the centre is already current")
+    func refusalWhenCurrent() throws {
+        let world = try World()
+        try world.publish()
+        try world.importBundles(from: world.bundleURL("mm-main-1.snapshot.mrcb"))
+        let stick = try world.stick(["mm-main-1.snapshot.mrcb"])
+        var forged = try Data(contentsOf: world.bundleURL("mm-main-1.snapshot.mrcb"))
+        forged[forged.count / 3] ^= 4
+        try forged.write(to: stick.appendingPathComponent("bad.mrcb"))
+
+        let report = try world.importBundles(from: stick)
+
+        #expect(report.exitStatus == SyncError.Code.badSignature.rawValue)
+        #expect(report.message.contains("bad.mrcb"))
+        #expect(report.message.contains("already installed"))
+    }
+
+    @Test("links on a stick are not followed, so a loop costs nothing")
+    func symbolicLinks() throws {
+        let world = try World()
+        try world.publish()
+        let stick = try world.stick(["mm-main-1.snapshot.mrcb"])
+        for index in 0..<5 {
+            try FileManager.default.createSymbolicLink(
+                atPath: stick.appendingPathComponent("loop\(index)").path, withDestinationPath: ".")
+        }
+        try FileManager.default.createSymbolicLink(
+            atPath: stick.appendingPathComponent("up.mrcb").path, withDestinationPath: "..")
+
+        let scan = try DirectorySource.scan(
+            stick, channel: "mm-main", trustedKeys: [world.signingKey.publicKey])
+
+        #expect(scan.bundles.count == 1)
+        #expect(scan.refused.isEmpty)
     }
 }

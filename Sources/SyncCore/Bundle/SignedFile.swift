@@ -30,6 +30,8 @@ public struct SignedFile: Sendable {
 
     public static let formatVersion: UInt16 = 1
     static let preludeSize = 20
+    /// Far larger than any content a centre can hold.
+    static let maximumSize: UInt64 = 1 << 34
     static let trailerSize = 8 + 64
 
     public let kind: Kind
@@ -77,7 +79,10 @@ public struct SignedFile: Sendable {
     {
         let bytes = [UInt8](data)
         guard bytes.count >= 8, Array(bytes[0..<8]) == magic(kind) else {
-            throw SyncError(.notABundle, "\(name) is not an mrc-syncd \(kind.noun).")
+            throw SyncError(
+                .notABundle,
+                "\(name) is not an mrc-syncd \(kind.noun). Check that the right file was chosen; "
+                    + "bundles end in .mrcb.")
         }
         guard bytes.count >= preludeSize else {
             throw SyncError(
@@ -86,13 +91,21 @@ public struct SignedFile: Sendable {
                     + "The copy or download was cut short; copy it again.")
         }
         let version = UInt16(bigEndianBytes: bytes[8..<10])
+        let declared = UInt64(bigEndianBytes: bytes[12..<20])
+        // A version or length that no publisher writes means a damaged
+        // prelude, not a newer program or a cut copy.
+        guard version >= 1, declared <= maximumSize else {
+            throw SyncError(
+                .badSignature,
+                "\(name) is damaged: its first bytes are not valid. Nothing was changed. "
+                    + "Do not use this file; get a fresh copy.")
+        }
         guard version == formatVersion else {
             throw SyncError(
                 .unsupportedVersion,
                 "\(name) uses format version \(version), which this mrc-syncd cannot read. "
                     + "Ask for an update of the program.")
         }
-        let declared = UInt64(bigEndianBytes: bytes[12..<20])
         if UInt64(bytes.count) < declared {
             throw SyncError(
                 .incomplete,
@@ -113,9 +126,10 @@ public struct SignedFile: Sendable {
         guard let key = trustedKeys.first(where: { $0.keyID == keyID }) else {
             throw SyncError(
                 .untrustedKey,
-                "\(name) is signed with a key this centre does not trust "
-                    + "(key id \(keyID.hexString)). Nothing was changed. If the central "
-                    + "office has a new key, install its public key in the configuration.")
+                "\(name) is signed with a key that is not among the trusted keys "
+                    + "(key id \(keyID.hexString)). Nothing was changed. It may be forged; "
+                    + "if the central office has a new key, its public key must be added to "
+                    + "trusted_keys.")
         }
         guard key.isValidSignature(Data(bytes[signedEnd...]), of: Data(bytes[0..<signedEnd]))
         else {

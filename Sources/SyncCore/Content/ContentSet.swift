@@ -18,16 +18,28 @@ public struct ContentSet: Sendable {
     /// - Throws: `SyncError(.invalidContent)` listing every problem found,
     ///   each naming the file, the record and the field.
     public static func load(from directory: URL) throws -> ContentSet {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
+              isDirectory.boolValue
+        else {
+            throw SyncError(
+                .invalidContent, "The content folder \(directory.path) does not exist.")
+        }
         var problems = [String]()
         var set = ContentSet()
         let sourcesText = (try? String(
             contentsOf: directory.appendingPathComponent("SOURCES.md"), encoding: .utf8)) ?? ""
-        var records = [String: [(id: String, record: [String: JSONValue])]]()
+        var records = [String: [(number: Int, id: String, record: [String: JSONValue])]]()
+        var cleanFiles = Set<String>()
 
         for kind in RecordKind.all {
             let url = directory.appendingPathComponent(kind.file)
             guard let data = try? Data(contentsOf: url) else {
                 problems.append("\(kind.file): the file is missing or cannot be read.")
+                continue
+            }
+            if let problem = StrictJSONCheck.firstProblem(in: data) {
+                problems.append("\(kind.file), \(problem.description).")
                 continue
             }
             let parsed: JSONValue
@@ -46,18 +58,23 @@ public struct ContentSet: Sendable {
                 if let row = validator.validate(item, index: index) {
                     set.rows[kind.table, default: []].append(row.columns)
                     set.rows["text", default: []] += row.texts
-                    records[kind.name, default: []].append((row.id, row.record))
+                    records[kind.name, default: []].append((index + 1, row.id, row.record))
                 }
             }
+            if validator.problems.isEmpty { cleanFiles.insert(kind.file) }
             problems += validator.problems
         }
 
-        let topics = Set((records["topic"] ?? []).map(\.id))
-        for (index, article) in (records["article"] ?? []).enumerated() {
-            if case .string(let topic) = article.record["topic"], !topics.contains(topic) {
-                problems.append(
-                    "articles.json, record \(index + 1) (id \"\(article.id)\"), field \"topic\": "
-                        + "there is no topic \"\(topic)\" in topics.json.")
+        // A topic with its own problem would make every article in it look
+        // wrong too; check references only against a clean topics.json.
+        if cleanFiles.contains(RecordKind.topic.file) {
+            let topics = Set((records["topic"] ?? []).map(\.id))
+            for article in records["article"] ?? [] {
+                if case .string(let topic) = article.record["topic"], !topics.contains(topic) {
+                    problems.append(
+                        "articles.json, record \(article.number) (id \"\(article.id)\"), field "
+                            + "\"topic\": there is no topic \"\(topic)\" in topics.json.")
+                }
             }
         }
 
@@ -171,12 +188,12 @@ private struct RecordValidator {
             }
         }
 
+        if case .string(let source) = record["source"], !mentions(source) {
+            problems.append(
+                "\(label), field \"source\": \"\(source)\" is not listed in SOURCES.md.")
+        }
         if case .bool(false) = record["sample"] {
-            if case .string(let source) = record["source"] {
-                if !mentions(source) {
-                    problems.append(
-                        "\(label), field \"source\": \"\(source)\" is not listed in SOURCES.md.")
-                }
+            if case .string = record["source"] {
             } else {
                 problems.append(
                     "\(label), field \"source\": a record with \"sample\": false must name its "
@@ -195,7 +212,7 @@ private struct RecordValidator {
             return .integer(number)
         case (.boolean, .bool(let flag)):
             return .integer(flag ? 1 : 0)
-        case (.string, .string(let text)) where !trimmed(text).isEmpty:
+        case (.string, .string(let text)) where !trimmed(text).isEmpty && isPrintable(text):
             return .text(trimmed(text))
         case (.id, .string(let text)) where Naming.isValidName(text):
             return .text(text)
@@ -248,6 +265,11 @@ private struct RecordValidator {
                 problem("the \(lang) text is empty or not a string.")
                 continue
             }
+            guard isPrintable(string) else {
+                problem("the \(lang) text holds control characters; only line breaks and tabs "
+                    + "are allowed.")
+                continue
+            }
             texts.append((lang, trimmed(string)))
         }
         for lang in required where members[lang] == nil {
@@ -259,9 +281,11 @@ private struct RecordValidator {
 
     private func expectation(_ type: RecordKind.FieldType, got value: JSONValue) -> String {
         switch type {
-        case .integer: return "must be a whole number of 1 or more, not \(value.typeName)."
+        case .integer:
+            if case .integer = value { return "must be 1 or more." }
+            return "must be a whole number of 1 or more, not \(value.typeName)."
         case .boolean: return "must be true or false, not \(value.typeName)."
-        case .string: return "must be a non-empty string."
+        case .string: return "must be a non-empty string without control characters."
         case .id: return "must be 1–64 characters of a-z, 0-9 and -, starting with a letter or digit."
         case .date: return "must be a date written YYYY-MM-DD."
         case .country: return "must be a two-letter country code such as \"TH\"."
@@ -292,6 +316,15 @@ private struct RecordValidator {
 
 private func trimmed(_ text: String) -> String {
     text.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// No control characters but line breaks and tabs: a NUL or an escape
+/// sequence in published text would break displays and logs at centres.
+private func isPrintable(_ text: String) -> Bool {
+    text.unicodeScalars.allSatisfy { scalar in
+        scalar == "\n" || scalar == "\t" || scalar == "\r"
+            || !(scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value))
+    }
 }
 
 private func isDate(_ text: String) -> Bool {

@@ -116,8 +116,20 @@ public struct Publisher {
     private func loadIndex() throws -> RepositoryIndex? {
         let url = repository.appendingPathComponent(RepositoryIndex.fileName)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let index = try RepositoryIndex.open(
-            FileSystem.read(url), name: url.path, trustedKeys: [key.publicKey])
+        let index: RepositoryIndex
+        do {
+            index = try RepositoryIndex.open(
+                FileSystem.read(url), name: url.path, trustedKeys: [key.publicKey])
+        } catch let error as SyncError where error.code == .untrustedKey {
+            // TODO(keys): publishing on after a change of signing key needs
+            // the old public key to read the repository; until then a new
+            // key means a new repository.
+            throw SyncError(
+                .untrustedKey,
+                "The repository \(repository.path) was signed with another key than "
+                    + "\(PublisherKeys.signingSecret) given with --key. Use the key that "
+                    + "published it, or start a new repository.")
+        }
         guard index.channel == channel else {
             throw SyncError(
                 .wrongChannel,

@@ -98,7 +98,8 @@ public struct ReleaseStep: Sendable {
             throw SyncError(
                 .wrongChannel,
                 "This bundle is for the channel \"\(channel)\", but this centre follows "
-                    + "\"\(current.channel ?? expected)\". Nothing was changed.")
+                    + "\"\(current.channel ?? expected)\". Nothing was changed. Ask the central "
+                    + "office for bundles of \"\(current.channel ?? expected)\".")
         }
         guard schemaVersion <= ContentSchema.version else {
             throw SyncError(
@@ -106,6 +107,13 @@ public struct ReleaseStep: Sendable {
                 "Release \(targetRelease) needs a newer mrc-syncd (content schema "
                     + "\(schemaVersion); this one knows up to \(ContentSchema.version)). "
                     + "Nothing was changed. Ask for an update of the program.")
+        }
+        if repairing && kind == .delta {
+            throw SyncError(
+                .digestMismatch,
+                "This centre's content no longer matches release \(current.release) and only a "
+                    + "full snapshot can repair it; a bundle of changes cannot. Nothing was changed. "
+                    + "Import a snapshot of release \(current.release) or newer.")
         }
         let isRepair = repairing && kind == .snapshot && targetRelease == current.release
         guard targetRelease > current.release || isRepair else {

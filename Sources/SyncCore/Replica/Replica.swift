@@ -46,11 +46,24 @@ public final class Replica {
     public static func openReadOnly(at url: URL) throws -> Replica? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         do {
-            let database = try Database(path: url.path, mode: .readOnly)
+            // Writers keep the -wal file for good. Without one, no writer
+            // has opened this copy (say, one restored from a backup), and a
+            // reader would have to create it; reading the file as immutable
+            // creates nothing.
+            let hasLog = FileManager.default.fileExists(atPath: url.path + "-wal")
+            let path = hasLog ? url.path : immutableURI(url)
+            let database = try Database(path: path, mode: .readOnly)
             return Replica(url: url, database: database)
         } catch let error as SQLiteError {
             throw SyncError(.storage, "Could not read the replica \(url.path): \(error.message).")
         }
+    }
+
+    private static func immutableURI(_ url: URL) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#")
+        let path = url.path.addingPercentEncoding(withAllowedCharacters: allowed) ?? url.path
+        return "file:\(path)?immutable=1"
     }
 
     /// Which release the replica holds.

@@ -33,6 +33,9 @@ public struct DirectorySource: Sendable {
     public private(set) var skipped: [Skipped] = []
     /// Bundles that failed verification: forged, altered, or unreadable.
     public private(set) var refused: [SyncError] = []
+    /// Bundles cut short, as by a copy that was interrupted: not applied,
+    /// and reported so that staff can copy them again.
+    public private(set) var incomplete: [SyncError] = []
 
     /// Folders that operating systems create on removable media.
     static let ignoredFolders: Set<String> = [
@@ -41,7 +44,7 @@ public struct DirectorySource: Sendable {
 
     /// How deep below `root` to look; a stick full of photos should not be
     /// walked to the bottom.
-    static let maximumDepth = 4
+    static let maximumDepth = 6
 
     /// Finds and verifies every bundle under `root` for `channel`.
     ///
@@ -60,7 +63,7 @@ public struct DirectorySource: Sendable {
         }
         var source = DirectorySource(root: root)
         if isDirectory.boolValue {
-            for url in try candidateFiles(under: root, depth: 0) {
+            for url in try source.candidateFiles(under: root, depth: 0) {
                 try source.consider(url, channel: channel, trustedKeys: trustedKeys, strict: false)
             }
         } else {
@@ -92,35 +95,47 @@ public struct DirectorySource: Sendable {
             case .notABundle:
                 skipped.append(Skipped(path: url.path, reason: "not a bundle"))
             case .incomplete:
-                skipped.append(Skipped(path: url.path, reason: "incomplete (half copied)"))
+                incomplete.append(error)
             default:
                 refused.append(error)
             }
         }
     }
 
-    private static func candidateFiles(under directory: URL, depth: Int) throws -> [URL] {
+    /// The `.mrcb` files below `directory`. Symbolic links are not
+    /// followed: the file systems of USB sticks have none, and following
+    /// them could lead out of the stick or round in circles. A folder that
+    /// may not be read is skipped; any other failure to list one (the stick
+    /// was pulled out) stops the import.
+    private mutating func candidateFiles(under directory: URL, depth: Int) throws -> [URL] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         } catch {
+            if depth > 0 && FileSystem.isPermissionDenied(error) {
+                skipped.append(Skipped(path: directory.path, reason: "the folder may not be read"))
+                return []
+            }
             throw SyncError(
                 .storage,
-                "Could not list \(directory.path): \(FileSystem.reason(of: error)). "
-                    + "If it is a USB stick, it may have been removed.")
+                "Could not read the folder \(directory.path) (\(FileSystem.reason(of: error))). "
+                    + "If it is on a USB stick, the stick may have been pulled out; plug it in "
+                    + "and try again. Nothing was changed.")
         }
         var found = [URL]()
-        for name in names where !name.hasPrefix(".") && !ignoredFolders.contains(name) {
+        for name in names where !name.hasPrefix(".") && !Self.ignoredFolders.contains(name) {
             let url = directory.appendingPathComponent(name)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
-            else { continue }
-            if isDirectory.boolValue {
-                if depth < maximumDepth {
-                    found += try candidateFiles(under: url, depth: depth + 1)
-                }
-            } else if url.pathExtension == Bundle.fileExtension {
+            let type = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.type]
+                as? FileAttributeType
+            switch type {
+            case .typeDirectory? where depth < Self.maximumDepth:
+                found += try candidateFiles(under: url, depth: depth + 1)
+            case .typeRegular? where url.pathExtension == Bundle.fileExtension:
                 found.append(url)
+            case .typeSymbolicLink? where url.pathExtension == Bundle.fileExtension:
+                skipped.append(Skipped(path: url.path, reason: "a link, not a file"))
+            default:
+                continue
             }
         }
         return found

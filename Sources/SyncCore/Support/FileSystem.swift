@@ -101,11 +101,30 @@ public enum FileSystem {
         {
             return String(cString: strerror(Int32(underlying.code)))
         }
-        if nsError.domain == NSCocoaErrorDomain,
-           nsError.code == NSFileReadNoSuchFileError || nsError.code == NSFileNoSuchFileError
-        {
-            return "no such file"
+        if nsError.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(nsError.code)))
         }
-        return nsError.localizedDescription
+        guard nsError.domain == NSCocoaErrorDomain else { return nsError.localizedDescription }
+        switch nsError.code {
+        case NSFileReadNoSuchFileError, NSFileNoSuchFileError: return "no such file"
+        case NSFileReadNoPermissionError, NSFileWriteNoPermissionError: return "permission denied"
+        case NSFileReadInvalidFileNameError: return "not a valid file name"
+        case NSFileReadCorruptFileError: return "the file is damaged"
+        case NSFileReadUnknownError where isDirectory(nsError): return "it is a folder, not a file"
+        default: return "read error \(nsError.code)"
+        }
+    }
+
+    static func isPermissionDenied(_ error: Error) -> Bool {
+        let nsError = error as NSError
+        if nsError.domain == NSCocoaErrorDomain { return nsError.code == NSFileReadNoPermissionError }
+        return nsError.domain == NSPOSIXErrorDomain && nsError.code == Int(EACCES)
+    }
+
+    private static func isDirectory(_ error: NSError) -> Bool {
+        guard let path = error.userInfo[NSFilePathErrorKey] as? String else { return false }
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            && isDirectory.boolValue
     }
 }

@@ -34,7 +34,9 @@ public struct Configuration: Sendable {
         } catch {
             throw SyncError(
                 .configuration,
-                "Could not read the configuration \(url.path): \(FileSystem.reason(of: error)).")
+                "Could not read the configuration \(url.path): \(FileSystem.reason(of: error)). "
+                    + "Create it as docs/configuration.md describes, or name another file with "
+                    + "--config.")
         }
         return try parse(String(decoding: data, as: UTF8.self), path: url)
     }
@@ -42,8 +44,10 @@ public struct Configuration: Sendable {
     public static func parse(_ text: String, path: URL) throws -> Configuration {
         let base = path.deletingLastPathComponent()
         var values = [String: String]()
-        // Files edited on Windows end their lines with CR LF.
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n")
+        // Files edited on Windows end their lines with CR LF, and Notepad
+        // may start them with a byte order mark.
+        let unmarked = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        let lines = unmarked.replacingOccurrences(of: "\r\n", with: "\n")
             .split(separator: "\n", omittingEmptySubsequences: false)
         for (number, rawLine) in lines.enumerated()
         {
@@ -56,6 +60,10 @@ public struct Configuration: Sendable {
             }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.first == value.last, value.first == "\"" || value.first == "'" {
+                throw SyncError(
+                    .configuration, "\(where_): write the value of \"\(key)\" without quotes.")
+            }
             guard knownKeys.contains(key) else {
                 throw SyncError(.configuration, "\(where_): unknown setting \"\(key)\".")
             }

@@ -7,7 +7,7 @@ import Foundation
 public struct Importer {
     /// Progress for a person watching a terminal.
     public enum Event {
-        case scanned(bundles: Int, skipped: Int, refused: Int)
+        case scanned(bundles: Int, skipped: Int, refused: Int, incomplete: Int)
         case applying(step: Int, of: Int, BundleHeader, size: Int)
         case applied(BundleHeader)
     }
@@ -21,8 +21,18 @@ public struct Importer {
         /// Verification failures that did not stop the import, e.g. one
         /// forged file on a stick beside good ones.
         public var refused: [SyncError]
-        /// The sentence that `status` shows for this import.
+        /// Bundles cut short that were left out, e.g. a half-copied file.
+        public var incomplete: [SyncError]
+        /// The sentences that `status` shows for this import.
         public var message: String
+
+        /// Whether staff should look at the files: something was refused or
+        /// left out.
+        public var isClean: Bool { refused.isEmpty && incomplete.isEmpty }
+
+        /// The exit status for the command line: the first refusal's code,
+        /// else 0.
+        public var exitStatus: Int32 { refused.first?.exitStatus ?? 0 }
     }
 
     let configuration: Configuration
@@ -52,38 +62,40 @@ public struct Importer {
         }
         defer { withExtendedLifetime(lock) {} }
 
-        let source = "\(path.path)"
+        let source = path.path
         do {
             let report = try run(path)
-            try record(SyncState.Attempt(
-                at: Timestamp.format(Date()), source: source, ok: report.refused.isEmpty,
-                message: report.message, errorCode: report.refused.first?.code.rawValue),
+            try record(
+                .init(at: Timestamp.format(Date()), source: source, ok: report.isClean,
+                      message: report.message, errorCode: report.refused.first?.code.rawValue,
+                      partial: report.isClean ? nil : !report.applied.isEmpty),
                 needsSnapshot: false, resetSnapshotFlag: !report.applied.isEmpty)
             return report
         } catch let error as SyncError {
             logger.error("import.failed", [("source", source), ("error", error.message)])
-            try? record(SyncState.Attempt(
-                at: Timestamp.format(Date()), source: source, ok: false,
-                message: error.message, errorCode: error.code.rawValue),
+            try? record(
+                .init(at: Timestamp.format(Date()), source: source, ok: false,
+                      message: error.message, errorCode: error.code.rawValue),
                 needsSnapshot: error.code == .digestMismatch, resetSnapshotFlag: false)
             throw error
         }
     }
 
     private func run(_ path: URL) throws -> Report {
-        let keys = try configuration.trustedKeys()
         let channel = configuration.channel
-        let scan = try DirectorySource.scan(path, channel: channel, trustedKeys: keys)
+        let scan = try DirectorySource.scan(
+            path, channel: channel, trustedKeys: try configuration.trustedKeys())
         onEvent(.scanned(
-            bundles: scan.bundles.count, skipped: scan.skipped.count, refused: scan.refused.count))
+            bundles: scan.bundles.count, skipped: scan.skipped.count,
+            refused: scan.refused.count, incomplete: scan.incomplete.count))
         for skipped in scan.skipped {
             logger.info("import.skipped", [("file", skipped.path), ("reason", skipped.reason)])
         }
-        for refused in scan.refused {
+        for refused in scan.refused + scan.incomplete {
             logger.warning("import.refused", [("error", refused.message)])
         }
 
-        let current = try currentInfo()
+        let current = try Replica.openReadOnly(at: configuration.replicaURL)?.info() ?? .empty
         let needsSnapshot = try SyncState.load(from: configuration.stateURL).needsSnapshot
         let isSingleFile = scan.bundles.count == 1 && scan.root.path == scan.bundles[0].url.path
         if isSingleFile {
@@ -91,14 +103,12 @@ public struct Importer {
             if !needsSnapshot, found.header.targetRelease == current.release,
                found.header.contentDigest == current.contentDigest.hex
             {
-                return Report(
-                    fromRelease: current.release, toRelease: current.release, applied: [],
-                    refused: [], message: "Release \(current.release) is already installed.")
+                return report(current, [], scan, "Release \(current.release) is already installed.")
             }
             // Say why before touching the replica; applying checks again.
             try found.header.step.checkApplicable(
                 onto: current, channel: channel, repairing: needsSnapshot)
-            return try apply([found], from: current, refused: [], repairing: needsSnapshot)
+            return try apply([found], from: current, scan: scan, repairing: needsSnapshot)
         }
 
         // A replica that failed its digest check is repaired only by a
@@ -110,16 +120,16 @@ public struct Importer {
         }
         let chain = ChainPlanner.plan(from: needsSnapshot ? 0 : current.release, offers: offers)
         if chain.isEmpty {
-            return try nothingToApply(scan, current: current)
+            return try nothingToApply(scan, current: current, needsSnapshot: needsSnapshot)
         }
         let byPath = Dictionary(scan.bundles.map { ($0.url.path, $0) }) { first, _ in first }
         return try apply(
-            chain.map { byPath[$0.location]! }, from: current, refused: scan.refused,
+            chain.map { byPath[$0.location]! }, from: current, scan: scan,
             repairing: needsSnapshot)
     }
 
     private func apply(
-        _ chain: [DirectorySource.Found], from current: ReplicaInfo, refused: [SyncError],
+        _ chain: [DirectorySource.Found], from current: ReplicaInfo, scan: DirectorySource,
         repairing: Bool
     ) throws -> Report {
         let installer = ReleaseInstaller(
@@ -136,47 +146,63 @@ public struct Importer {
             applied.append(header)
             onEvent(.applied(header))
         }
-        let target = applied.last?.targetRelease ?? current.release
-        var message = applied.count == 1
-            ? "Installed release \(target)."
-            : "Installed releases \(applied.map { String($0.targetRelease) }.joined(separator: ", "))."
-        if !refused.isEmpty {
-            message += " \(refused.count) file(s) were refused: \(refused[0].message)"
-        }
-        return Report(
-            fromRelease: current.release, toRelease: target, applied: applied, refused: refused,
-            message: message)
+        let releases = applied.map { String($0.targetRelease) }.joined(separator: ", ")
+        return report(
+            current, applied, scan,
+            applied.count == 1 ? "Installed release \(releases)." : "Installed releases \(releases).")
     }
 
-    /// Explains why nothing was applied: nothing there, already current, or
-    /// newer releases that cannot be reached from this replica.
-    private func nothingToApply(_ scan: DirectorySource, current: ReplicaInfo) throws -> Report {
-        if let firstRefusal = scan.refused.first, scan.bundles.isEmpty {
-            throw firstRefusal
-        }
+    /// Explains why nothing was applied: nothing there, already current,
+    /// only refused or incomplete files, or newer releases that cannot be
+    /// reached from this replica.
+    private func nothingToApply(_ scan: DirectorySource, current: ReplicaInfo, needsSnapshot: Bool)
+        throws -> Report
+    {
         guard let newest = scan.bundles.map(\.header.targetRelease).max() else {
-            let message = "No bundles for the channel \(configuration.channel) were found in "
-                + "\(scan.root.path). Nothing was changed."
-            return Report(
-                fromRelease: current.release, toRelease: current.release, applied: [],
-                refused: [], message: message)
+            // Only bad files: the first of them is the reason.
+            if let problem = scan.refused.first ?? scan.incomplete.first { throw problem }
+            return report(
+                current, [], scan,
+                "No bundles for the channel \(configuration.channel) were found in "
+                    + "\(scan.root.path). Nothing was changed.")
+        }
+        if needsSnapshot {
+            throw SyncError(
+                .noUsableChain,
+                "This centre's content must be repaired with a full snapshot, and "
+                    + "\(scan.root.path) holds none of release \(current.release) or newer. "
+                    + "Nothing was changed. Ask the central office for a snapshot.")
         }
         if newest <= current.release {
-            return Report(
-                fromRelease: current.release, toRelease: current.release, applied: [],
-                refused: scan.refused,
-                message: "Release \(current.release) is already installed; "
+            if let problem = scan.incomplete.first, scan.refused.isEmpty { throw problem }
+            return report(
+                current, [], scan,
+                "Release \(current.release) is already installed; "
                     + "\(scan.root.path) holds nothing newer.")
         }
         throw SyncError(
             .noUsableChain,
-            "\(scan.root.path) holds release \(newest), but only as changes that do not start "
-                + "from this centre's release \(current.release). Nothing was changed. Ask the "
-                + "central office for a full snapshot of release \(newest).")
+            "\(scan.root.path) holds release \(newest), but only as changes from a release "
+                + "other than this centre's release \(current.release). Nothing was changed. "
+                + "Ask the central office for a full snapshot of release \(newest).")
     }
 
-    private func currentInfo() throws -> ReplicaInfo {
-        try Replica.openReadOnly(at: configuration.replicaURL)?.info() ?? .empty
+    /// A report whose message ends with what was refused or left out.
+    private func report(
+        _ current: ReplicaInfo, _ applied: [BundleHeader], _ scan: DirectorySource,
+        _ summary: String
+    ) -> Report {
+        var message = summary
+        if let first = scan.incomplete.first {
+            message += " Left out \(scan.incomplete.count) incomplete file(s); the first: "
+                + first.message
+        }
+        if let first = scan.refused.first {
+            message += " Refused \(scan.refused.count) file(s); the first: \(first.message)"
+        }
+        return Report(
+            fromRelease: current.release, toRelease: applied.last?.targetRelease ?? current.release,
+            applied: applied, refused: scan.refused, incomplete: scan.incomplete, message: message)
     }
 
     private func record(_ attempt: SyncState.Attempt, needsSnapshot: Bool, resetSnapshotFlag: Bool)

@@ -95,7 +95,10 @@ public struct StatusReport: Sendable {
         }
         if let last = state.lastSync, !last.ok {
             // The reason itself is shown with the last update.
-            warnings.append("The last update, from \(last.source), did not work.")
+            warnings.append(
+                last.partial == true
+                    ? "Some files from \(last.source) were refused or incomplete."
+                    : "The last update, from \(last.source), did not work.")
         }
         return warnings
     }
@@ -123,7 +126,9 @@ public struct StatusReport: Sendable {
         if let lastSync {
             let when = Timestamp.parse(lastSync.at).map(Self.humanDate) ?? lastSync.at
             line("Last update:", "\(when) from \(lastSync.source)")
-            line("Result:", (lastSync.ok ? "worked. " : "FAILED. ") + lastSync.message)
+            let outcome = lastSync.ok
+                ? "worked. " : lastSync.partial == true ? "worked in part. " : "FAILED. "
+            line("Result:", outcome + lastSync.message)
         } else {
             line("Last update:", "never")
         }
@@ -181,7 +186,7 @@ public struct StatusReport: Sendable {
         if let lastSync {
             object["last_sync"] = [
                 "at": lastSync.at, "source": lastSync.source, "ok": lastSync.ok,
-                "message": lastSync.message,
+                "message": lastSync.message, "partial": lastSync.partial ?? false,
             ] as [String: Any]
         } else {
             object["last_sync"] = NSNull()

@@ -18,10 +18,25 @@ public struct SyncState: Codable, Equatable, Sendable {
         public var message: String
         /// The `SyncError` code on failure.
         public var errorCode: Int32?
+        /// Not ok, but something was installed: some files were refused or
+        /// incomplete beside the ones that worked.
+        public var partial: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case at, source, ok, message
+            case at, source, ok, message, partial
             case errorCode = "error_code"
+        }
+
+        public init(
+            at: String, source: String, ok: Bool, message: String, errorCode: Int32?,
+            partial: Bool? = nil
+        ) {
+            self.at = at
+            self.source = source
+            self.ok = ok
+            self.message = message
+            self.errorCode = errorCode
+            self.partial = partial
         }
     }
 
@@ -46,21 +61,24 @@ public struct SyncState: Codable, Equatable, Sendable {
         network = try container.decodeIfPresent(NetworkState.self, forKey: .network) ?? NetworkState()
     }
 
-    /// Reads the state; a missing file is a fresh state.
-    public static func load(from url: URL) throws -> SyncState {
+    /// Reads the state; a missing file is a fresh state, and so is a
+    /// damaged one: it holds only history, which must never stop content
+    /// updates. `repair` moves a damaged file aside for a writer.
+    public static func load(from url: URL, repair: Bool = false) throws -> SyncState {
         guard FileManager.default.fileExists(atPath: url.path) else { return SyncState() }
-        do {
-            return try JSONDecoder().decode(SyncState.self, from: FileSystem.read(url))
-        } catch let error as SyncError {
-            throw error
-        } catch {
-            throw SyncError(.storage, "The state file \(url.path) is damaged.")
+        let data = try FileSystem.read(url)
+        if let state = try? JSONDecoder().decode(SyncState.self, from: data) { return state }
+        if repair {
+            let aside = url.appendingPathExtension("damaged")
+            try? FileManager.default.removeItem(at: aside)
+            try? FileManager.default.moveItem(at: url, to: aside)
         }
+        return SyncState()
     }
 
     /// Loads the state, lets `body` change it, and saves it atomically.
     public static func update(at url: URL, _ body: (inout SyncState) -> Void) throws {
-        var state = try load(from: url)
+        var state = try load(from: url, repair: true)
         body(&state)
         try state.save(to: url)
     }

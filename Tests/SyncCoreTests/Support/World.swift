@@ -8,7 +8,7 @@ struct World {
     let keys: URL
     let repository: URL
     let signingKey: SigningKey
-    let configuration: Configuration
+    private(set) var configuration: Configuration
     let configURL: URL
     var content = ContentFixture()
 
@@ -27,6 +27,25 @@ struct World {
             """
         try Data(text.utf8).write(to: configURL)
         configuration = try Configuration.load(from: configURL)
+    }
+
+    /// Adds network settings to the centre's configuration: `repo_url`
+    /// and any further `key = value` lines.
+    mutating func useNetwork(_ repository: URL, _ settings: String = "") throws {
+        var text = try String(contentsOf: configURL, encoding: .utf8)
+        text += "\nrepo_url = \(repository.absoluteString)\n\(settings)\n"
+        try Data(text.utf8).write(to: configURL)
+        configuration = try Configuration.load(from: configURL)
+    }
+
+    /// One network sync cycle, as `mrc-syncd sync` runs it.
+    @discardableResult
+    func sync(now: @escaping @Sendable () -> Date = { Date() }) throws -> SyncCycle.Outcome {
+        try SyncCycle(configuration: configuration, now: now).run()
+    }
+
+    func state() throws -> SyncState {
+        try SyncState.load(from: configuration.stateURL)
     }
 
     /// Publishes the current `content` and returns the new release number.
