@@ -20,6 +20,7 @@ extension Replica {
                 try update.step.checkApplicable(onto: current, channel: channel, repairing: repairing)
                 try applyRows(of: update, onto: current)
                 try writeMeta(for: update)
+                CrashPoint.applying.reach()
             }
         }
     }

@@ -53,6 +53,10 @@ public final class Replica {
             let hasLog = FileManager.default.fileExists(atPath: url.path + "-wal")
             let path = hasLog ? url.path : immutableURI(url)
             let database = try Database(path: path, mode: .readOnly)
+            // A reader waits only while a writer sets up the WAL index after
+            // opening, which takes milliseconds; it never waits for, nor
+            // holds up, a transaction.
+            database.setBusyTimeout(milliseconds: 2_000)
             return Replica(url: url, database: database)
         } catch let error as SQLiteError {
             throw SyncError(.storage, "Could not read the replica \(url.path): \(error.message).")

@@ -15,6 +15,7 @@ struct ReleaseInstaller {
         -> BundleHeader
     {
         let bundle = try Bundle.open(data, name: name, trustedKeys: trustedKeys)
+        CrashPoint.verified.reach()
         try replica.apply(try bundle.releaseUpdate(), channel: channel, repairing: repairing)
         logger.notice("bundle.applied", [
             ("release", String(bundle.header.targetRelease)),

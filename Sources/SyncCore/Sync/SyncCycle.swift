@@ -201,6 +201,7 @@ public struct SyncCycle {
         if exchange.head.status == 200 {
             try FileSystem.writeAtomically(data, to: cached)
         }
+        CrashPoint.indexSaved.reach()
         try record(&state) { network in
             network.lastPollAt = Timestamp.format(now())
             network.highestIndexRelease = index.latestRelease
@@ -235,6 +236,7 @@ public struct SyncCycle {
                 client: client, received: &bytes,
                 onProgress: { bytes, total in
                     if let budgetLeft, bytes - startSize >= budgetLeft { overBudget = true }
+                    if bytes >= entry.size / 2 { CrashPoint.downloadHalfway.reach() }
                     // Saving progress for `status` at most once a second
                     // keeps the disk quiet on a slow link.
                     guard Date().timeIntervalSince(lastSaved) >= 1 else { return }
@@ -258,6 +260,7 @@ public struct SyncCycle {
         }
         if overBudget { try checkBudget(state, needing: 0) }
         if let failure { throw failure }
+        CrashPoint.downloadComplete.reach()
         return try FileSystem.read(partial)
     }
 

@@ -1,0 +1,31 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Named points where the crash tests kill the process, the way a power
+/// cut would: with `MRC_SYNCD_CRASH_AT=<name>` in the environment the
+/// process sends itself SIGKILL on reaching that point. Without the
+/// variable, reaching a point costs one dictionary lookup.
+public enum CrashPoint: String, CaseIterable, Sendable {
+    /// The verified index was saved in the state directory.
+    case indexSaved = "index-saved"
+    /// Half of a bundle's body is in its partial file.
+    case downloadHalfway = "download-halfway"
+    /// The whole body is on disk with the size and hash the index lists;
+    /// its signature is not checked yet.
+    case downloadComplete = "download-complete"
+    /// The bundle passed its size, hash and signature checks.
+    case verified = "verified"
+    /// The rows are changed inside the apply transaction, not committed.
+    case applying = "applying"
+
+    static let environmentKey = "MRC_SYNCD_CRASH_AT"
+
+    private static let armed = ProcessInfo.processInfo.environment[environmentKey]
+
+    func reach() {
+        guard Self.armed == rawValue else { return }
+        kill(getpid(), SIGKILL)
+    }
+}
