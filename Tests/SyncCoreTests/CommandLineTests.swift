@@ -135,4 +135,32 @@ struct CommandLineTests {
         #expect(result.status == SyncError.Code.usage.rawValue)
         #expect(result.stderr.contains("Unknown command"))
     }
+
+    /// C-10: a writer holds a transaction while staff run status.
+    @Test("C-10 status answers from the last committed release while a writer holds a transaction")
+    func statusDuringWrite() throws {
+        var world = try World()
+        try world.publish()
+        try world.importBundles(from: world.bundleURL("mm-main-1.snapshot.mrcb"))
+        world.content.reviseArticle(1, note: "two")
+        try world.publish()
+        let writer = try Database(path: world.configuration.replicaURL.path)
+        try writer.execute("BEGIN IMMEDIATE")
+        try writer.execute("UPDATE replica_meta SET value = '99' WHERE key = 'release'")
+        try writer.execute("DELETE FROM article")
+
+        for _ in 0..<5 {
+            let status = try Tool.syncd.run(["--config", world.configURL.path, "status", "--json"])
+            #expect(status.status == 0)
+            let object = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8))
+            #expect((object as? [String: Any])?["release"] as? Int == 1)
+        }
+        // An import meanwhile is told to wait, and changes nothing.
+        let busy = try Tool.syncd.run([
+            "--config", world.configURL.path, "import", world.repository.path,
+        ])
+        #expect(busy.status != 0)
+        try writer.execute("ROLLBACK")
+        #expect(try world.replicaInfo().release == 1)
+    }
 }

@@ -3,7 +3,10 @@ import Foundation
 /// Runs one of the package's executables, as staff or a script would.
 struct Tool {
     struct Result {
+        /// The exit status, or the signal number when `signal` is set.
         let status: Int32
+        /// The signal that ended the process, if one did.
+        let signal: Int32?
         let stdout: String
         let stderr: String
     }
@@ -32,10 +35,13 @@ struct Tool {
             .appendingPathComponent(".build/debug")
     }()
 
-    func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    func run(
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = Self.buildDirectory.appendingPathComponent(name)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe()
         let err = Pipe()
@@ -46,8 +52,10 @@ struct Tool {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let signaled = process.terminationReason == .uncaughtSignal
         return Result(
             status: process.terminationStatus,
+            signal: signaled ? process.terminationStatus : nil,
             stdout: String(decoding: stdout, as: UTF8.self),
             stderr: String(decoding: stderr, as: UTF8.self))
     }
