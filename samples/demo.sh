@@ -1,10 +1,12 @@
 #!/bin/sh
-# The main job on the bundled samples: the central office publishes two
-# releases of samples/content, and a centre without network receives them
-# on USB sticks, as field staff would bring them. Everything it makes is
-# under samples/demo-output/, which is replaced on each run.
+# The main job on the bundled samples: the central office publishes
+# releases of samples/content; a centre without network receives them on
+# USB sticks, as field staff would bring them, and a centre with a link
+# syncs them from nginx on loopback. Everything it makes is under
+# samples/demo-output/, which is replaced on each run.
 set -eu
 cd "$(dirname "$0")/.."
+. scripts/lib/nginx.sh
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -17,7 +19,13 @@ out=samples/demo-output
 rm -rf "$out"
 mkdir -p "$out/central" "$out/centre"
 keys="$out/central/keys"
-repo="$out/central/repo"
+repo="$out/central/srv/repository"
+daemon_pid=""
+cleanup() {
+    [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null || true
+    nginx_stop
+}
+trap cleanup EXIT
 
 step "Central office: create the signing and upload keys"
 "$publish" keygen --out "$keys"
@@ -72,3 +80,49 @@ printf 'X' | dd of="$out/tampered.mrcb" bs=1 seek=400 conv=notrunc status=none
 step "Centre: verify and status"
 "$syncd" --config "$config" verify
 "$syncd" --config "$config" status || echo "(exit status $?: the refused bundle needs attention)"
+
+step "Central office: serve the repository with nginx on loopback"
+nginx_start "$out/nginx" "$out/central/srv"
+echo "Serving $repo at http://127.0.0.1:$nginx_port/"
+
+step "A centre with a network link: configuration"
+mkdir -p "$out/linked-centre"
+cp "$keys/publisher.pub" "$out/linked-centre/central-office.pub"
+cat > "$out/linked-centre/mrc-syncd.conf" <<CONF
+centre_id = demo-linked-centre
+channel = mm-main
+trusted_keys = central-office.pub
+state_dir = state
+repo_url = http://127.0.0.1:$nginx_port/
+poll_interval = 2s
+bandwidth_limit = 512K
+stall_timeout = 30s
+CONF
+cat "$out/linked-centre/mrc-syncd.conf"
+linked="$out/linked-centre/mrc-syncd.conf"
+
+step "Linked centre: one sync now"
+"$syncd" --config "$linked" sync
+
+step "Linked centre: the daemon runs; the central office publishes release 3"
+"$syncd" --config "$linked" run 2> "$out/linked-centre/daemon.log" &
+daemon_pid=$!
+sed -i '0,/"status": "licensed"/s//"status": "suspended"/' "$out/central/content/agencies.json"
+"$publish" release --content "$out/central/content" --repo "$repo" --key "$keys/publisher.key"
+tries=0
+until "$syncd" --config "$linked" status --json | grep -q '"release" : 3'; do
+    tries=$((tries + 1))
+    if [ "$tries" -gt 30 ]; then
+        echo "The daemon did not install release 3 in time; see $out/linked-centre/daemon.log" >&2
+        exit 1
+    fi
+    sleep 0.5
+done
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || true
+daemon_pid=""
+echo "Daemon log:"
+cat "$out/linked-centre/daemon.log"
+
+step "Linked centre: status"
+"$syncd" --config "$linked" status

@@ -106,8 +106,19 @@ public struct HTTPClient: Sendable {
         try curl.set(CURLOPT_LOW_SPEED_LIMIT, 1)
         try curl.set(CURLOPT_LOW_SPEED_TIME, max(1, Int(limits.stallTimeout.rounded(.up))))
         if let cap = limits.bandwidthLimit, cap > 0 {
-            try curl.set(CURLOPT_MAX_RECV_SPEED_LARGE, offset: Int64(cap))
+            // libcurl averages its receive limit over a few seconds and lets
+            // a short transfer through in one burst, which is exactly what
+            // a shared link cannot take; downloads are paced here instead.
             try curl.set(CURLOPT_MAX_SEND_SPEED_LARGE, offset: Int64(cap))
+            let pacer = Pacer(bytesPerSecond: cap)
+            let deliver = context.onBody
+            context.onBody = { [unowned context] chunk in
+                guard pacer.wait(after: chunk.count, shouldContinue: context.shouldContinue) else {
+                    context.stoppedByCaller = true
+                    return false
+                }
+                return deliver(chunk)
+            }
         }
         try curl.setHeaders(headers)
 
@@ -156,6 +167,9 @@ public struct HTTPClient: Sendable {
         }
 
         let code = withExtendedLifetime((context, uploadSource)) { curl.perform() }
+        if context.stoppedByCaller {
+            throw TransportError(kind: .cancelled, message: "The transfer was stopped.")
+        }
         if code != CURLE_OK && !context.stoppedByBody {
             throw Self.error(for: code, url: url, context: context)
         }
@@ -200,5 +214,34 @@ final class UploadSource {
         }
         offset += count
         return count
+    }
+}
+
+/// Keeps a transfer's average rate at or below a cap by pausing after each
+/// chunk until the bytes so far fit the cap. While we do not read, TCP's
+/// flow control slows the sender, so the link itself carries no more.
+final class Pacer {
+    private let bytesPerSecond: Double
+    private var start: Date?
+    private var bytes = 0
+
+    init(bytesPerSecond: Int) {
+        self.bytesPerSecond = Double(bytesPerSecond)
+    }
+
+    /// Accounts for `count` bytes just received and waits as long as they
+    /// need; false if `shouldContinue` asked to stop meanwhile.
+    func wait(after count: Int, shouldContinue: () -> Bool) -> Bool {
+        let begin = start ?? Date()
+        start = begin
+        bytes += count
+        let due = begin.addingTimeInterval(Double(bytes) / bytesPerSecond)
+        while true {
+            let remaining = due.timeIntervalSinceNow
+            if remaining <= 0 { return true }
+            // Short naps, so that a stop request is noticed promptly.
+            Thread.sleep(forTimeInterval: min(remaining, 0.2))
+            if !shouldContinue() { return false }
+        }
     }
 }
