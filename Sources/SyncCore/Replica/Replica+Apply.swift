@@ -13,15 +13,41 @@ extension Replica {
     /// With `repairing`, a snapshot of the replica's own release is also
     /// accepted: it puts back the signed content over a replica that has
     /// drifted from it, without moving the release.
-    public func apply(_ update: ReleaseUpdate, channel: String, repairing: Bool = false) throws {
-        try storage("apply release \(update.targetRelease)") {
-            try database.writeTransaction {
-                let current = try info()
-                try update.step.checkApplicable(onto: current, channel: channel, repairing: repairing)
-                try applyRows(of: update, onto: current)
-                try writeMeta(for: update)
-                CrashPoint.applying.reach()
+    ///
+    /// `keepGoing` is called every few thousand SQLite steps while the
+    /// release is applied, so a long apply can show that it is alive (the
+    /// daemon pings systemd's watchdog from it). Returning false stops the
+    /// apply; it rolls back and throws, and the replica keeps its release.
+    public func apply(
+        _ update: ReleaseUpdate, channel: String, repairing: Bool = false,
+        keepGoing: () -> Bool = { true }
+    ) throws {
+        var stopped = false
+        do {
+            // Only the statement running when asked is stopped: the rollback
+            // that follows must run to its end.
+            let progress = {
+                if stopped || keepGoing() { return true }
+                stopped = true
+                return false
             }
+            try database.withProgressHandler(progress) {
+                try storage("apply release \(update.targetRelease)") {
+                    try database.writeTransaction {
+                        let current = try info()
+                        try update.step.checkApplicable(
+                            onto: current, channel: channel, repairing: repairing)
+                        try applyRows(of: update, onto: current)
+                        try writeMeta(for: update)
+                        CrashPoint.applying.reach()
+                    }
+                }
+            }
+        } catch where stopped {
+            throw SyncError(
+                .storage,
+                "Installing release \(update.targetRelease) was stopped before it finished. "
+                    + "Nothing was changed; it is installed again on the next attempt.")
         }
     }
 
@@ -60,6 +86,7 @@ extension Replica {
                     + "what the central office signed. Nothing was changed: the replica is "
                     + "still at release \(current.release). Import a full snapshot to repair it.")
         }
+        try updateSearchIndex(records: update.kind == .snapshot ? nil : touched.records)
     }
 
     private func writeMeta(for update: ReleaseUpdate) throws {
@@ -171,6 +198,19 @@ private struct TouchedRows {
         lookups = try keys.keys.sorted().map { name in
             (name, try database.prepare(tables[name]!.selectByKey), keys[name]!)
         }
+    }
+
+    /// The records whose rows were touched, as the search index names them.
+    var records: Set<Replica.RecordKey> {
+        var records = Set<Replica.RecordKey>()
+        for lookup in lookups {
+            for key in lookup.keys {
+                if let record = Replica.RecordKey(table: lookup.table, primaryKey: key) {
+                    records.insert(record)
+                }
+            }
+        }
+        return records
     }
 
     /// Calls `body` with every touched row that exists now.

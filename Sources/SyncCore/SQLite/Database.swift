@@ -116,3 +116,34 @@ extension Database {
         sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &enable)
     }
 }
+
+extension Database {
+    /// Runs `body` while SQLite calls `progress` about every `instructions`
+    /// virtual-machine steps of whatever statement is running, so that a
+    /// long statement can show it is alive. When `progress` returns false,
+    /// the running statement stops with SQLITE_INTERRUPT.
+    ///
+    /// Wraps `sqlite3_progress_handler`; see
+    /// https://sqlite.org/c3ref/progress_handler.html
+    public func withProgressHandler<T>(
+        every instructions: Int32 = 1_000, _ progress: () -> Bool, _ body: () throws -> T
+    ) throws -> T {
+        try withoutActuallyEscaping(progress) { progress in
+            let box = ProgressBox(progress)
+            sqlite3_progress_handler(handle, instructions, { context in
+                let box = Unmanaged<ProgressBox>.fromOpaque(context!).takeUnretainedValue()
+                return box.progress() ? 0 : 1
+            }, Unmanaged.passUnretained(box).toOpaque())
+            defer { sqlite3_progress_handler(handle, 0, nil, nil) }
+            return try withExtendedLifetime(box) { try body() }
+        }
+    }
+}
+
+private final class ProgressBox {
+    let progress: () -> Bool
+
+    init(_ progress: @escaping () -> Bool) {
+        self.progress = progress
+    }
+}
