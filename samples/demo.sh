@@ -88,12 +88,15 @@ echo "Serving $repo at http://127.0.0.1:$nginx_port/"
 step "A centre with a network link: configuration"
 mkdir -p "$out/linked-centre"
 cp "$keys/publisher.pub" "$out/linked-centre/central-office.pub"
+cp "$keys/inbox.pub" "$out/linked-centre/central-inbox.pub"
 cat > "$out/linked-centre/mrc-syncd.conf" <<CONF
 centre_id = demo-linked-centre
 channel = mm-main
 trusted_keys = central-office.pub
+inbox_key = central-inbox.pub
 state_dir = state
 repo_url = http://127.0.0.1:$nginx_port/
+upload_url = http://127.0.0.1:$nginx_port/uploads/
 poll_interval = 2s
 bandwidth_limit = 512K
 stall_timeout = 30s
@@ -103,6 +106,12 @@ linked="$out/linked-centre/mrc-syncd.conf"
 
 step "Linked centre: one sync now"
 "$syncd" --config "$linked" sync
+
+step "Linked centre: staff search for a visitor, and record two more questions"
+"$syncd" --config "$linked" search --lang en "passport belongs"
+"$syncd" --config "$linked" log-query --lang en --topic rights \
+    "Employer keeps my passport MB1234567, call me on 09 421 234 567"
+"$syncd" --config "$linked" log-query --lang my --topic fees "ပွဲခ ၁၅၀၀၀၀၀ ကျပ် တောင်းတယ်၊ တရားဝင်လား"
 
 step "Linked centre: the daemon runs; the central office publishes release 3"
 "$syncd" --config "$linked" run 2> "$out/linked-centre/daemon.log" &
@@ -118,11 +127,17 @@ until "$syncd" --config "$linked" status --json | grep -q '"release" : 3'; do
     fi
     sleep 0.5
 done
+
+step "Linked centre: status while the daemon runs"
+"$syncd" --config "$linked" status
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || true
 daemon_pid=""
 echo "Daemon log:"
 cat "$out/linked-centre/daemon.log"
 
-step "Linked centre: status"
-"$syncd" --config "$linked" status
+step "Central office: the questions arrived, sealed; open and count them"
+"$publish" ingest --uploads "$out/central/srv/uploads" --key "$keys/inbox.key" \
+    --db "$out/central/questions.sqlite"
+"$publish" report --db "$out/central/questions.sqlite"
+sqlite3 "$out/central/questions.sqlite" "SELECT text FROM query" 2>/dev/null || true

@@ -56,6 +56,18 @@ enum SyncCommand {
     /// One pull in the foreground, ignoring the sync window; exit 0 when
     /// the replica is current.
     static func run(configuration: Configuration, logger: Logger) throws -> Int32 {
+        // The service and a hand-started sync would write the same partial
+        // downloads; while the service runs, it does the syncing.
+        try FileSystem.createDirectory(configuration.stateDirectory)
+        guard let instance = try FileLock.tryLock(
+            configuration.stateDirectory.appendingPathComponent("daemon.lock"))
+        else {
+            throw SyncError(
+                .busy,
+                "The mrc-syncd service is running and fetches new content by itself; "
+                    + "\"mrc-syncd status\" shows what it is doing.")
+        }
+        defer { withExtendedLifetime(instance) {} }
         var lastActivity = ""
         let cycle = try SyncCycle(
             configuration: configuration, logger: logger,

@@ -12,6 +12,16 @@ let usage = """
       sync              Fetch and install new content over the network once, now.
       run               Keep the content up to date over the network (the service).
       verify            Check that the local content is intact.
+      search [--lang my|en] [--no-log] TEXT
+                        Find articles, contacts and agencies; the search is
+                        recorded as a visitor question unless --no-log.
+      log-query [--lang L] [--topic T] [--channel desk|kiosk|phone] TEXT
+                        Record a visitor's question (personal details removed).
+      export-queries PATH
+                        Write the sealed visitor questions onto a USB stick.
+      serve-queries [--socket PATH]
+                        Take visitor questions from kiosks on this PC over a
+                        Unix socket (default: queries.sock in the state folder).
       help              Show this text.
 
     Options:
@@ -23,7 +33,8 @@ let usage = """
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     let parsed = try Arguments(
-        arguments, options: ["--config"], flags: ["--json", "--verbose", "--help"])
+        arguments, options: ["--config", "--lang", "--topic", "--channel", "--socket"],
+        flags: ["--json", "--verbose", "--help", "--no-log"])
     guard let command = parsed.positional.first, !parsed.has("--help"), command != "help" else {
         // Asked for, the usage is the result; otherwise it explains an error.
         let asked = parsed.has("--help") || !parsed.positional.isEmpty
@@ -50,9 +61,34 @@ do {
     case "run":
         try expect(operands, count: 0, command)
         Daemon.blockSignals()
-        let configuration = try Configuration.load(from: configURL)
-        try Daemon(configuration: configuration, logger: .standardError).run()
+        try Daemon(configurationURL: configURL, logger: .standardError).run()
         exit(0)
+    case "log-query", "search":
+        try checkArgumentsAreUTF8()
+        guard !operands.isEmpty else {
+            throw SyncError(.usage, "\"\(command)\" needs the question as text.")
+        }
+        let text = operands.joined(separator: " ")
+        let configuration = try Configuration.load(from: configURL)
+        if command == "search" {
+            exit(try SearchCommand.run(
+                text, lang: parsed.value("--lang"), log: !parsed.has("--no-log"),
+                configuration: configuration))
+        }
+        exit(try LogQueryCommand.run(
+            text, lang: parsed.value("--lang"), topic: parsed.value("--topic"),
+            channel: parsed.value("--channel"), configuration: configuration))
+    case "serve-queries":
+        try expect(operands, count: 0, command)
+        let configuration = try Configuration.load(from: configURL)
+        exit(try ServeQueriesCommand.run(
+            socket: parsed.value("--socket").map { URL(fileURLWithPath: $0) },
+            configuration: configuration, logger: .standardError))
+    case "export-queries":
+        try expect(operands, count: 1, command)
+        let configuration = try Configuration.load(from: configURL)
+        exit(try ExportQueriesCommand.run(
+            path: URL(fileURLWithPath: operands[0]), configuration: configuration, logger: logger))
     case "verify":
         try expect(operands, count: 0, command)
         let configuration = try Configuration.load(from: configURL)

@@ -90,19 +90,38 @@ struct DaemonTests {
         }
     }
 
-    @Test("a used-up monthly budget stops transfers and status says so")
+    @Test("a download that would go past the monthly budget is not started")
     func budget() throws {
         let (world, server) = try world("monthly_budget = 20K")
         defer { server.stop() }
         // The snapshot alone is larger than the budget.
-        #expect(throws: SyncError.self) { try world.sync() }
         let error = try #require(throws: SyncError.self) { try world.sync() }
+
         #expect(error.code == .budgetExhausted)
+        #expect(error.message.contains("would go past"))
         #expect(try world.replicaInfo().release == 0)
+        #expect(server.bodyBytesSent(path: "/mm-main-1.snapshot.mrcb") == 0)
         let used = try world.state().network.bytesThisMonth ?? 0
-        #expect(used >= 20 * 1024 && used < 200 * 1024)
+        #expect(used > 0 && used < 20 * 1024)
         let status = try StatusReport.gather(configuration: world.configuration)
-        #expect(status.warnings.contains { $0.contains("data budget") })
+        #expect(status.lastSync?.message.contains("data budget") == true)
+        #expect(status.exitStatus == 1)
+    }
+
+    @Test("a used-up monthly budget stops even the index poll, and status says so")
+    func budgetUsedUp() throws {
+        let (world, server) = try world("monthly_budget = 400")
+        defer { server.stop() }
+        #expect(throws: SyncError.self) { try world.sync() }
+        let used = try world.state().network.bytesThisMonth ?? 0
+        #expect(used >= 400)
+
+        let error = try #require(throws: SyncError.self) { try world.sync() }
+
+        #expect(error.code == .budgetExhausted)
+        #expect(server.requests.count == 1)
+        let status = try StatusReport.gather(configuration: world.configuration)
+        #expect(status.warnings.contains { $0.contains("data budget") && $0.contains("used up") })
     }
 
     @Test("the daemon syncs, and stops promptly and cleanly on SIGTERM")

@@ -89,6 +89,27 @@ public struct ContentSet: Sendable {
         return set
     }
 
+    /// An acknowledgement of a query batch, published with the content.
+    public struct Acknowledgement: Equatable, Sendable {
+        public var centreID: String
+        public var batchID: String
+        public var receivedAt: String
+
+        public init(centreID: String, batchID: String, receivedAt: String) {
+            self.centreID = centreID
+            self.batchID = batchID
+            self.receivedAt = receivedAt
+        }
+    }
+
+    /// Adds acknowledgements of received query batches to the release.
+    public mutating func acknowledge(_ acknowledgements: [Acknowledgement]) {
+        rows["acknowledgement", default: []] += acknowledgements.map {
+            ["centre_id": .text($0.centreID), "batch_id": .text($0.batchID),
+             "received_at": .text($0.receivedAt)]
+        }
+    }
+
     /// Creates the content schema in `database` and fills it.
     func write(into database: Database) throws {
         try database.writeTransaction {
@@ -268,6 +289,10 @@ private struct RecordValidator {
             guard isPrintable(string) else {
                 problem("the \(lang) text holds control characters; only line breaks and tabs "
                     + "are allowed.")
+                continue
+            }
+            guard Zawgyi.detect(string) != .zawgyi else {
+                problem("the \(lang) text looks like Zawgyi; convert it to Unicode first.")
                 continue
             }
             texts.append((lang, trimmed(string)))

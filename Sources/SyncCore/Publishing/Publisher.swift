@@ -32,10 +32,14 @@ public struct Publisher {
         self.logger = logger
     }
 
-    /// Validates `content` and publishes it as the next release, unless it
-    /// equals the latest release.
-    public func release(content: URL, now: Date = Date()) throws -> Outcome {
-        let contentSet = try ContentSet.load(from: content)
+    /// Validates `content` and publishes it, with acknowledgements of the
+    /// query batches received, as the next release, unless both equal the
+    /// latest release.
+    public func release(
+        content: URL, acknowledgements: [ContentSet.Acknowledgement] = [], now: Date = Date()
+    ) throws -> Outcome {
+        var contentSet = try ContentSet.load(from: content)
+        contentSet.acknowledge(acknowledgements)
         try FileSystem.createDirectory(repository)
         guard let lock = try FileLock.tryLock(repository.appendingPathComponent(".publish.lock"))
         else {

@@ -59,7 +59,17 @@ public enum ContentSchema {
             PRIMARY KEY (kind, record_id, field, lang)
         ) WITHOUT ROWID
         """,
+        // Query batches the central office has received, so that centres
+        // can delete their copies whichever way the batch travelled.
+        """
+        CREATE TABLE acknowledgement (
+            centre_id TEXT NOT NULL,
+            batch_id TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (centre_id, batch_id)
+        ) WITHOUT ROWID
+        """,
     ]
 
-    public static let tableNames = ["topic", "article", "contact", "agency", "text"]
+    public static let tableNames = ["topic", "article", "contact", "agency", "text", "acknowledgement"]
 }

@@ -19,6 +19,15 @@ public enum CrashPoint: String, CaseIterable, Sendable {
     case verified = "verified"
     /// The rows are changed inside the apply transaction, not committed.
     case applying = "applying"
+    /// A batch is written inside the sealing transaction, not committed.
+    case sealing = "sealing"
+    /// The server answered 2xx to an upload; the batch is not yet marked.
+    case uploadAnswered = "upload-answered"
+
+    /// The steps of fetching and applying content.
+    public static let contentSteps: [CrashPoint] = [
+        .indexSaved, .downloadHalfway, .downloadComplete, .verified, .applying,
+    ]
 
     static let environmentKey = "MRC_SYNCD_CRASH_AT"
 

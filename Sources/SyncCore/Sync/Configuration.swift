@@ -13,16 +13,21 @@ public struct Configuration: Sendable {
     public var staleAfter: TimeInterval
     /// How to sync over the network; nil for a centre served by USB only.
     public var network: NetworkSettings?
+    /// The central office's `inbox.pub`, which query batches are sealed to.
+    public var inboxKeyPath: URL?
+    /// Where sealed query batches are PUT, as `<upload_url>/<centre>/<batch>`.
+    public var uploadURL: URL?
 
     public var replicaURL: URL { stateDirectory.appendingPathComponent(Replica.fileName) }
     public var stateURL: URL { stateDirectory.appendingPathComponent(SyncState.fileName) }
     public var applyLockURL: URL { stateDirectory.appendingPathComponent("apply.lock") }
     public var downloadsURL: URL { stateDirectory.appendingPathComponent("downloads") }
+    public var queryLogURL: URL { stateDirectory.appendingPathComponent(QueryLog.fileName) }
 
     static let knownKeys: Set<String> = [
         "state_dir", "trusted_keys", "channel", "centre_id", "stale_after",
         "repo_url", "poll_interval", "retry_max", "bandwidth_limit", "stall_timeout",
-        "sync_window", "monthly_budget",
+        "sync_window", "monthly_budget", "inbox_key", "upload_url",
     ]
 
     /// Reads and checks the configuration file at `url`. Relative paths in
@@ -96,13 +101,47 @@ public struct Configuration: Sendable {
                 "\(path.path): channel \"\(channel)\" may hold only a-z, 0-9 and -.")
         }
         let reader = SettingReader(values: values, path: path)
+        var uploadURL: URL?
+        if let text = reader.string("upload_url") {
+            let withSlash = text.hasSuffix("/") ? text : text + "/"
+            guard let url = URL(string: withSlash),
+                  ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil
+            else {
+                throw reader.error("upload_url", "\"\(text)\" is not an http:// or https:// address.")
+            }
+            uploadURL = url
+            guard values["repo_url"] != nil else {
+                throw reader.error(
+                    "upload_url", "is set, but repo_url is not; uploads happen when the centre "
+                        + "syncs over the network.")
+            }
+        }
+        let centreID = try required("centre_id")
+        guard Naming.isValidName(centreID) else {
+            throw SyncError(
+                .configuration,
+                "\(path.path): centre_id \"\(centreID)\" may hold only a-z, 0-9 and -.")
+        }
         return Configuration(
             stateDirectory: resolve(values["state_dir"] ?? "/var/lib/mrc-syncd"),
             trustedKeyPaths: keys,
             channel: channel,
-            centreID: try required("centre_id"),
+            centreID: centreID,
             staleAfter: try reader.duration("stale_after", default: 30 * 86_400),
-            network: try NetworkSettings(reader))
+            network: try NetworkSettings(reader),
+            inboxKeyPath: reader.string("inbox_key").map(resolve),
+            uploadURL: uploadURL)
+    }
+
+    /// Loads the central office's inbox key, which batches are sealed to.
+    public func inboxKey() throws -> InboxPublicKey {
+        guard let inboxKeyPath else {
+            throw SyncError(
+                .configuration,
+                "No inbox_key is set in the configuration, so visitor questions cannot be sealed "
+                    + "for the central office. Set inbox_key to the central office's inbox.pub.")
+        }
+        return try InboxPublicKey.load(from: inboxKeyPath)
     }
 
     /// Loads the pinned public keys.
@@ -166,7 +205,9 @@ struct SettingReader {
             factor = unit
             number.removeLast()
         }
-        guard let value = Int(number.trimmingCharacters(in: .whitespaces)), value >= 0 else {
+        guard let value = Int(number.trimmingCharacters(in: .whitespaces)), value >= 0,
+              !value.multipliedReportingOverflow(by: factor).overflow
+        else {
             throw SyncError(
                 .configuration,
                 "\(path.path): \(key) \"\(text)\" is not a number of bytes such as 50000 or 2G.")

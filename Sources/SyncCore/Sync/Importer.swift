@@ -146,6 +146,8 @@ public struct Importer {
             applied.append(header)
             onEvent(.applied(header))
         }
+        try QueryOutbox(configuration: configuration, logger: logger)
+            .applyAcknowledgements(from: replica)
         let releases = applied.map { String($0.targetRelease) }.joined(separator: ", ")
         return report(
             current, applied, scan,

@@ -17,6 +17,11 @@ public struct StatusReport: Sendable {
     /// Network sync, if configured.
     public var network: NetworkState?
     public var monthlyBudget: Int?
+    /// The long-running `mrc-syncd run`, if it serves this state folder.
+    public var daemon: DaemonPresence = .notRunning
+    /// Visitor questions waiting to reach the central office.
+    public var queries = QueryLog.Summary(
+        pending: 0, oldestPendingAt: nil, unacknowledgedBatches: 0, lastUploadAt: nil)
     public var warnings: [String]
     public var now: Date
 
@@ -42,8 +47,23 @@ public struct StatusReport: Sendable {
             monthlyBudget: configuration.network?.monthlyBudget,
             warnings: [],
             now: now)
+        report.daemon = DaemonPresence.probe(stateDirectory: configuration.stateDirectory)
+        if let log = try QueryLog.openReadOnly(at: configuration.queryLogURL) {
+            report.queries = try log.summary()
+        }
         report.warnings = warnings(
             info: info, state: state, configuration: configuration, now: now)
+        if report.queries.pending > 0 && configuration.inboxKeyPath == nil {
+            report.warnings.append(
+                "Visitor questions are recorded but cannot be sent: set inbox_key in the "
+                    + "configuration to the central office's inbox.pub.")
+        }
+        if configuration.network != nil && !report.daemon.running {
+            report.warnings.append(
+                "The mrc-syncd service is not running, so new content is not fetched over "
+                    + "the network. Start it with \"sudo systemctl start mrc-syncd\"; if it "
+                    + "stops again, \"journalctl -u mrc-syncd\" says why.")
+        }
         return report
     }
 
@@ -147,6 +167,16 @@ public struct StatusReport: Sendable {
             if let monthlyBudget { usage += " of \(formatBytes(monthlyBudget))" }
             line("Data used:", usage + " this month")
         }
+        line("Service:", daemonText())
+        var questions = "\(queries.pending) waiting to be sealed"
+        if let oldest = queries.oldestPendingAt.flatMap(Timestamp.parse) {
+            questions += " (oldest \(Self.humanAge(max(0, now.timeIntervalSince(oldest)))) old)"
+        }
+        questions += ", \(queries.unacknowledgedBatches) sealed batch(es) not yet confirmed"
+        if let last = queries.lastUploadAt.flatMap(Timestamp.parse) {
+            questions += ", last sent \(Self.humanDate(last))"
+        }
+        line("Questions:", questions)
         if warnings.isEmpty {
             line("Attention:", "nothing needs attention")
         } else {
@@ -183,6 +213,18 @@ public struct StatusReport: Sendable {
         } else {
             object["download"] = NSNull()
         }
+        object["daemon"] = [
+            "running": daemon.running,
+            "pid": daemon.pid.map { Int($0) as Any } ?? NSNull(),
+            "since": daemon.since.map { Timestamp.format($0) as Any } ?? NSNull(),
+            "activity": daemon.activity.map { $0 as Any } ?? NSNull(),
+        ] as [String: Any]
+        object["queries"] = [
+            "pending": queries.pending,
+            "oldest_at": queries.oldestPendingAt.map { $0 as Any } ?? NSNull(),
+            "unacknowledged_batches": queries.unacknowledgedBatches,
+            "last_upload_at": queries.lastUploadAt.map { $0 as Any } ?? NSNull(),
+        ] as [String: Any]
         if let lastSync {
             object["last_sync"] = [
                 "at": lastSync.at, "source": lastSync.source, "ok": lastSync.ok,
@@ -194,6 +236,24 @@ public struct StatusReport: Sendable {
         // Only strings, numbers, booleans, arrays and NSNull are put in.
         return try! JSONSerialization.data(
             withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    /// One line on the daemon: running, for how long and doing what, or
+    /// how to start it.
+    private func daemonText() -> String {
+        guard daemon.running else {
+            return network == nil
+                ? "not running (not needed: this centre gets content by USB stick)"
+                : "NOT RUNNING. Start it with: sudo systemctl start mrc-syncd"
+        }
+        var text = "running"
+        if let since = daemon.since {
+            let uptime = now.timeIntervalSince(since)
+            text += uptime < 60 ? " for under a minute" : " for \(Self.humanAge(uptime))"
+        }
+        if let pid = daemon.pid { text += " (pid \(pid))" }
+        if let activity = daemon.activity { text += ": \(activity)" }
+        return text
     }
 
     static func humanDate(_ date: Date) -> String {

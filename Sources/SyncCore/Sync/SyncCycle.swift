@@ -31,12 +31,16 @@ public struct SyncCycle {
     let shouldContinue: () -> Bool
     /// What the cycle is doing, in plain words, for `status` and systemd.
     let onActivity: (String) -> Void
+    /// Called often while a release is applied; false stops the apply,
+    /// which then rolls back (see `Replica.apply`).
+    let whileInstalling: () -> Bool
 
     public init(
         configuration: Configuration, logger: Logger = .silent,
         now: @escaping @Sendable () -> Date = { Date() },
         shouldContinue: @escaping () -> Bool = { true },
-        onActivity: @escaping (String) -> Void = { _ in }
+        onActivity: @escaping (String) -> Void = { _ in },
+        whileInstalling: @escaping () -> Bool = { true }
     ) throws {
         guard let settings = configuration.network else {
             throw SyncError(
@@ -51,11 +55,37 @@ public struct SyncCycle {
         self.now = now
         self.shouldContinue = shouldContinue
         self.onActivity = onActivity
+        self.whileInstalling = whileInstalling
     }
 
-    /// Runs the cycle and records its outcome in the state file, whether it
-    /// worked or not.
+    /// Runs the cycle, content first and then visitor queries, and records
+    /// its outcome in the state file, whether it worked or not. A failed
+    /// pull does not keep queries from being uploaded, nor the reverse.
     public func run() throws -> Outcome {
+        let outcome: Outcome
+        do {
+            outcome = try pullAndRecord()
+        } catch {
+            try? uploadQueries()
+            throw error
+        }
+        try uploadQueries()
+        return outcome
+    }
+
+    private func uploadQueries() throws {
+        guard configuration.uploadURL != nil else { return }
+        onActivity("Sending visitor questions to the central office")
+        do {
+            try QueryOutbox(configuration: configuration, logger: logger, now: now)
+                .upload(client: client, shouldContinue: shouldContinue)
+        } catch {
+            logger.warning("queries.upload_failed", [("error", "\(error)")])
+            throw error
+        }
+    }
+
+    private func pullAndRecord() throws -> Outcome {
         try FileSystem.createDirectory(configuration.downloadsURL)
         let source = settings.repositoryURL.absoluteString
         do {
@@ -67,6 +97,10 @@ public struct SyncCycle {
                 if !outcome.applied.isEmpty { state.needsSnapshot = false }
             }
             return outcome
+        } catch let error as TransportError where error.kind == .cancelled {
+            // Stopped on purpose (shutdown, window closed): not a failure
+            // for status to report, and the partial download is kept.
+            throw error
         } catch {
             let code = (error as? SyncError)?.code ?? .network
             let message = (error as? SyncError)?.message ?? "\(error)"
@@ -119,12 +153,20 @@ public struct SyncCycle {
         var applied = [BundleHeader]()
         for (step, offer) in chain.enumerated() {
             let entry = index.bundles.first { $0.file == offer.location }!
-            try checkBudget(state, needing: 0)
+            // A download that cannot finish within this month's budget is
+            // not started: half a bundle is of no use to anyone.
+            let have = (try? FileManager.default.attributesOfItem(
+                atPath: partialURL(entry).path)[.size] as? Int) ?? 0
+            try checkBudget(state, needing: max(0, entry.size - have))
             let data = try download(entry, state: &state, received: &received)
             onActivity("Installing release \(entry.targetRelease)")
             applied.append(try install(
                 data, name: entry.file, repairing: state.needsSnapshot && step == 0))
             try? FileManager.default.removeItem(at: partialURL(entry))
+        }
+        if let replica = try Replica.openReadOnly(at: configuration.replicaURL) {
+            try QueryOutbox(configuration: configuration, logger: logger, now: now)
+                .applyAcknowledgements(from: replica)
         }
         let target = applied.last!.targetRelease
         return Outcome(
@@ -190,7 +232,9 @@ public struct SyncCycle {
                 "The repository at \(settings.repositoryURL.absoluteString) is for the channel "
                     + "\"\(index.channel)\", but this centre follows \"\(configuration.channel)\".")
         }
-        let highest = max(state.network.highestIndexRelease ?? 0, current.release)
+        // Only indexes count here: a centre that got ahead of its mirror
+        // by USB stick sees an older index that is simply behind, not false.
+        let highest = state.network.highestIndexRelease ?? 0
         guard index.latestRelease >= highest else {
             throw SyncError(
                 .staleIndex,
@@ -224,7 +268,6 @@ public struct SyncCycle {
         var bytes = 0
         var overBudget = false
         var lastSaved = Date.distantPast
-        var progressState = state
         let what = "release \(entry.targetRelease)"
             + (entry.kind == .delta ? " (changes from \(entry.baseRelease))" : " (full)")
         onActivity("Downloading \(what)")
@@ -241,9 +284,10 @@ public struct SyncCycle {
                     // keeps the disk quiet on a slow link.
                     guard Date().timeIntervalSince(lastSaved) >= 1 else { return }
                     lastSaved = Date()
-                    progressState.network.download = .init(
-                        file: entry.file, bytes: bytes, total: total ?? entry.size)
-                    try? progressState.save(to: configuration.stateURL)
+                    try? SyncState.update(at: configuration.stateURL) {
+                        $0.network.download = .init(
+                            file: entry.file, bytes: bytes, total: total ?? entry.size)
+                    }
                     onActivity("Downloading \(what): \(formatBytes(bytes)) of \(formatBytes(entry.size))")
                 },
                 shouldContinue: { !overBudget && shouldContinue() })
@@ -275,13 +319,20 @@ public struct SyncCycle {
             logger: logger)
         return try installer.install(
             data, name: name, into: try Replica.openForWriting(at: configuration.replicaURL),
-            repairing: repairing)
+            repairing: repairing, keepGoing: whileInstalling)
     }
 
     private func checkBudget(_ state: SyncState, needing bytes: Int) throws {
         guard let budget = settings.monthlyBudget else { return }
         let used = state.network.bytesUsed(inMonthOf: now())
-        if used + bytes >= budget {
+        if used < budget && bytes > 0 && used + bytes > budget {
+            throw SyncError(
+                .budgetExhausted,
+                "The next download (\(formatBytes(bytes))) would go past this month's data "
+                    + "budget of \(formatBytes(budget)), of which \(formatBytes(budget - used)) is "
+                    + "left. It waits for next month; content can still come on a USB stick.")
+        }
+        if used >= budget {
             throw SyncError(
                 .budgetExhausted,
                 "This month's data budget of \(formatBytes(budget)) is used up "

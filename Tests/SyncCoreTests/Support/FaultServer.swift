@@ -55,6 +55,9 @@ final class FaultServer: @unchecked Sendable {
         case status(Int, retryAfter: Int?)
         /// `Content-Length` says `extra` bytes more than are sent.
         case wrongContentLength(extra: Int)
+        /// A PUT is stored, then the connection is closed without an
+        /// answer: the acknowledgement is lost on the way back.
+        case storeThenDrop
     }
 
     /// A request as the server saw it and what it sent back.
@@ -217,6 +220,10 @@ extension FaultServer {
                 if let retryAfter { reply.headers.append(("Retry-After", "\(retryAfter)")) }
             } else if request.method == "PUT" {
                 reply = store(request, from: client)
+                if case .storeThenDrop = behaviour {
+                    locked { requests[index].status = 0 }
+                    return
+                }
             } else if request.method == "GET" || request.method == "HEAD" {
                 reply = answer(request, behaviour: behaviour)
             } else {
@@ -324,7 +331,7 @@ extension FaultServer {
             let wanted = range.flatMap { byteRange($0, size: body.count) }
 
             switch behaviour {
-            case .normal:
+            case .normal, .storeThenDrop:
                 if isFresh(request.headers, etag: etag, modified: modified) {
                     return Reply(status: 304, headers: Array(reply.headers.dropFirst()), body: [])
                 }

@@ -1,0 +1,201 @@
+import Foundation
+
+/// Removes personal details from a visitor's question before anything is
+/// stored: phone numbers, Myanmar National Registration Card numbers,
+/// passport numbers and e-mail addresses become placeholders such as
+/// `[phone]`.
+///
+/// The people asking may be undocumented or at risk, so the rules lean
+/// towards removing: any long run of digits that starts like a phone number
+/// goes. What must survive are the things a question is about: dates,
+/// amounts, years and licence numbers such as `MOL/OEA-123/2024`.
+///
+/// Burmese digits (၀–၉) count as digits everywhere, and numbers may be
+/// split by spaces, dashes, dots or brackets.
+public enum Scrubber {
+    public struct Result: Equatable, Sendable {
+        public var text: String
+        /// How many details were replaced.
+        public var redactions: Int
+    }
+
+    public static func scrub(_ text: String) -> Result {
+        var scalars = Array(text.unicodeScalars)
+        var redactions = 0
+        for rule in [emailRule, nrcRule, passportRule] {
+            redactions += rule.replace(in: &scalars)
+        }
+        redactions += replacePhones(in: &scalars)
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars)
+        return Result(text: String(out), redactions: redactions)
+    }
+
+    // MARK: - Patterns
+
+    /// Rules written as regular expressions over text whose Burmese digits
+    /// were turned into ASCII ones; Burmese digits map one scalar to one
+    /// scalar, so match positions carry over to the original.
+    private struct Rule {
+        let expression: NSRegularExpression
+        let placeholder: String
+
+        init(_ pattern: String, _ placeholder: String) {
+            // The patterns are constants; a typo is a programmer error.
+            expression = try! NSRegularExpression(pattern: pattern, options: [])
+            self.placeholder = placeholder
+        }
+
+        func replace(in scalars: inout [Unicode.Scalar]) -> Int {
+            let ascii = asciiDigits(scalars)
+            let matches = expression.matches(
+                in: ascii, range: NSRange(ascii.startIndex..., in: ascii))
+            guard !matches.isEmpty else { return 0 }
+            for match in matches.reversed() {
+                guard let range = Range(match.range, in: ascii) else { continue }
+                let start = ascii.unicodeScalars.distance(
+                    from: ascii.unicodeScalars.startIndex, to: range.lowerBound)
+                let length = ascii.unicodeScalars.distance(
+                    from: range.lowerBound, to: range.upperBound)
+                scalars.replaceSubrange(
+                    start..<(start + length), with: Array(placeholder.unicodeScalars))
+            }
+            return matches.count
+        }
+    }
+
+    private static let emailRule = Rule(
+        #"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"#, "[email]")
+
+    /// `12/MaYaKa(N)123456`, `၁၂/မရက(နိုင်)၁၂၃၄၅၆`: state or region number,
+    /// township code, citizenship type in brackets, six digits.
+    private static let nrcRule = Rule(
+        #"(?<![0-9])(1[0-4]|0?[1-9])\s*/\s*[A-Za-z\x{1000}-\x{109F}]{2,12}\s*[(（]\s*"#
+            + #"[A-Za-z\x{1000}-\x{109F}]{1,8}\s*[)）]\s*[0-9]{5,6}(?![0-9])"#,
+        "[nrc]")
+
+    /// One or two capital letters and six to eight digits, e.g. `MB1234567`.
+    private static let passportRule = Rule(
+        #"(?<![A-Za-z0-9])[A-Z]{1,2}\s?[0-9]{6,8}(?![A-Za-z0-9])"#, "[passport]")
+
+    // MARK: - Phone numbers
+
+    /// Country codes of Myanmar and the main destination countries.
+    private static let countryCodes = ["95", "66", "60", "65", "82", "81", "886", "852", "971", "974"]
+
+    /// Finds runs of digits joined by single separators, and replaces those
+    /// that look like phone numbers.
+    private static func replacePhones(in scalars: inout [Unicode.Scalar]) -> Int {
+        var count = 0
+        var index = scalars.count - 1
+        // Walk backwards so that replacing a run keeps earlier indexes valid.
+        var runs = [(start: Int, end: Int, digits: String, plus: Bool)]()
+        var position = 0
+        while position < scalars.count {
+            guard digit(scalars[position]) != nil,
+                  position == 0 || !isWordCharacter(scalars[position - 1])
+            else {
+                position += 1
+                continue
+            }
+            var end = position
+            var digits = ""
+            var cursor = position
+            while cursor < scalars.count {
+                if let value = digit(scalars[cursor]) {
+                    digits.append(value)
+                    end = cursor + 1
+                    cursor += 1
+                } else if isSeparator(scalars[cursor]), cursor + 1 < scalars.count,
+                          digit(scalars[cursor + 1]) != nil
+                          || (isSeparator(scalars[cursor + 1]) && cursor + 2 < scalars.count
+                              && digit(scalars[cursor + 2]) != nil)
+                {
+                    cursor += 1
+                } else {
+                    break
+                }
+            }
+            var start = position
+            var plus = false
+            if position > 0, scalars[position - 1] == "+" {
+                start -= 1
+                plus = true
+            } else if position > 0, scalars[position - 1] == "(" {
+                start -= 1
+            }
+            let followedByWord = end < scalars.count && isWordCharacter(scalars[end])
+            if !followedByWord {
+                runs.append((start, end, digits, plus))
+            }
+            position = max(cursor, position + 1)
+        }
+        index = runs.count - 1
+        while index >= 0 {
+            let run = runs[index]
+            let text = String(String.UnicodeScalarView(scalars[run.start..<run.end]))
+            if isPhone(digits: run.digits, plus: run.plus, text: text) {
+                scalars.replaceSubrange(run.start..<run.end, with: Array("[phone]".unicodeScalars))
+                count += 1
+            }
+            index -= 1
+        }
+        return count
+    }
+
+    static func isPhone(digits: String, plus: Bool, text: String) -> Bool {
+        let length = digits.count
+        if looksLikeDate(text) { return false }
+        if plus { return length >= 8 && length <= 15 }
+        if digits.hasPrefix("0") { return (9...12).contains(length) }
+        if countryCodes.contains(where: { digits.hasPrefix($0) }) { return (10...14).contains(length) }
+        // A Myanmar mobile written without its leading 0: 9 and 7–10 more digits.
+        if digits.hasPrefix("9") && (8...11).contains(length) && text.contains(where: isSeparatorCharacter) {
+            return true
+        }
+        return false
+    }
+
+    /// `2026-12-03`, `03-12-2026`, `3.12.2026`: a date, not a number to call.
+    private static func looksLikeDate(_ text: String) -> Bool {
+        let parts = text.split(whereSeparator: { "-./ ".contains($0) }).map(String.init)
+        guard parts.count == 3 else { return false }
+        let lengths = parts.map(\.count)
+        return lengths == [4, 2, 2] || lengths == [2, 2, 4] || lengths == [1, 2, 4]
+            || lengths == [2, 1, 4] || lengths == [1, 1, 4]
+    }
+
+    private static func isSeparatorCharacter(_ character: Character) -> Bool {
+        " -.()".contains(character)
+    }
+
+    private static func isSeparator(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == " " || scalar == "-" || scalar == "." || scalar == "(" || scalar == ")"
+    }
+
+    private static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        (scalar.properties.isAlphabetic && !(0x1000...0x109F).contains(scalar.value))
+            || scalar == "/" || scalar == "_"
+    }
+
+    /// The ASCII digit for an ASCII or Burmese digit.
+    private static func digit(_ scalar: Unicode.Scalar) -> Character? {
+        switch scalar.value {
+        case 0x30...0x39: return Character(scalar)
+        case 0x1040...0x1049: return Character(Unicode.Scalar(scalar.value - 0x1040 + 0x30)!)
+        default: return nil
+        }
+    }
+
+    private static func asciiDigits(_ scalars: [Unicode.Scalar]) -> String {
+        var view = String.UnicodeScalarView()
+        for scalar in scalars {
+            if (0x1040...0x1049).contains(scalar.value) {
+                view.append(Unicode.Scalar(scalar.value - 0x1040 + 0x30)!)
+            } else {
+                view.append(scalar)
+            }
+        }
+        return String(view)
+    }
+}

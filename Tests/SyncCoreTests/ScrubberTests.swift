@@ -1,0 +1,54 @@
+import Testing
+@testable import SyncCore
+
+@Suite("Removing personal details from questions")
+struct ScrubberTests {
+    @Test("personal details are replaced", arguments: [
+        ("Call me on 09 421 234 567 please", "Call me on [phone] please"),
+        ("ကျွန်တော့်ဖုန်း ၀၉၄၂၁၂၃၄၅၆၇ ပါ", "ကျွန်တော့်ဖုန်း [phone] ပါ"),
+        ("my number +95 9 421 234 567", "my number [phone]"),
+        ("+959421234567 is my viber", "[phone] is my viber"),
+        ("Thai number 081-234-5678 from employer", "Thai number [phone] from employer"),
+        ("boss phone +66 81 234 5678", "boss phone [phone]"),
+        ("Malaysia agent 012-345 6789 asked money", "Malaysia agent [phone] asked money"),
+        ("Korea 010-1234-5678 ကိုဆက်ပါ", "Korea [phone] ကိုဆက်ပါ"),
+        ("phone (09) 7812 3456 7", "phone [phone]"),
+        ("၀၉-၇၈၁-၂၃၄-၅၆၇ ကိုခေါ်ပါ", "[phone] ကိုခေါ်ပါ"),
+        ("email me at mya.mya99@gmail.com today", "email me at [email] today"),
+        ("NRC 12/MaYaKa(N)123456 lost", "NRC [nrc] lost"),
+        ("မှတ်ပုံတင် ၁၂/မရက(နိုင်)၁၂၃၄၅၆ ပျောက်သွားတယ်", "မှတ်ပုံတင် [nrc] ပျောက်သွားတယ်"),
+        ("my nrc is 9 / MaHaMa (N) 045678", "my nrc is [nrc]"),
+        ("passport MB1234567 kept by boss", "passport [passport] kept by boss"),
+        ("ပတ်စ်ပို့ MA 654321 ကို အလုပ်ရှင်ယူထားတယ်", "ပတ်စ်ပို့ [passport] ကို အလုပ်ရှင်ယူထားတယ်"),
+        ("Ko Aung 09421234567, aung@example.org, MC7654321",
+         "Ko Aung [phone], [email], [passport]"),
+    ])
+    func replaced(input: String, expected: String) {
+        #expect(Scrubber.scrub(input).text == expected)
+        #expect(Scrubber.scrub(input).redactions >= 1)
+    }
+
+    @Test("numbers that are not personal survive", arguments: [
+        "Contract starts 2026-12-03 and ends 03-12-2028",
+        "Is licence MOL/OEA-123/2024 still valid?",
+        "They asked 1500000 kyat, is that legal?",
+        "ပွဲခ ၁၅၀၀၀၀၀ ကျပ် တောင်းတယ်",
+        "Salary 12000 baht per month in 2025",
+        "Hotline 1506 in Thailand",
+        "Flight on 3.1.2027 from Yangon",
+        "Room 204, building 5, 45 workers",
+        "ဇန်နဝါရီ ၁၅ ရက် ၂၀၂၆ မှာ စထွက်မယ်",
+    ])
+    func survives(input: String) {
+        #expect(Scrubber.scrub(input).text == input)
+        #expect(Scrubber.scrub(input).redactions == 0)
+    }
+
+    @Test("several details in one question are all counted")
+    func counts() {
+        let result = Scrubber.scrub(
+            "I am 12/OuKaMa(N)112233, passport MD1122334, call 09 250 111 222 or +66 91 111 2222")
+        #expect(result.text == "I am [nrc], passport [passport], call [phone] or [phone]")
+        #expect(result.redactions == 4)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+@testable import SyncCore
+
+/// Searching the sample content, as staff would for a visitor.
+@Suite("Searching the content", .serialized)
+struct SearchTests {
+    /// A replica holding release 1 of samples/content.
+    private func sampleReplica() throws -> (World, Replica) {
+        let world = try World()
+        let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("samples/content")
+        _ = try Publisher(repository: world.repository, key: world.signingKey, channel: "mm-main")
+            .release(content: samples)
+        try world.importBundles(from: world.bundleURL("mm-main-1.snapshot.mrcb"))
+        return (world, try #require(try Replica.openReadOnly(at: world.configuration.replicaURL)))
+    }
+
+    @Test("English words find the article whose title has them", arguments: [
+        ("passport belongs", "your-passport-stays-with-you"),
+        ("remittance rule", "the-25-percent-remittance-rule"),
+        ("written contract", "written-contract-before-leaving"),
+        ("trafficking forced labour", "signs-of-trafficking-and-forced-labour"),
+    ])
+    func english(query: String, expected: String) throws {
+        let (world, replica) = try sampleReplica()
+        defer { withExtendedLifetime(world) {} }
+        let hits = try replica.search(query, lang: "en")
+        #expect(hits.first?.recordID == expected, "\(hits.prefix(3))")
+    }
+
+    @Test("Burmese text, written without spaces, finds its article first among articles", arguments: [
+        ("နိုင်ငံကူးလက်မှတ်ကို", "your-passport-stays-with-you"),
+        ("ငွေလွှဲပို့ရန်", "the-25-percent-remittance-rule"),
+        ("လူကုန်ကူးမှု", "signs-of-trafficking-and-forced-labour"),
+        ("အလုပ်ရှင် ပြောင်းခြင်း", "changing-employer"),
+    ])
+    func burmese(query: String, expected: String) throws {
+        let (world, replica) = try sampleReplica()
+        defer { withExtendedLifetime(world) {} }
+        let articles = try replica.search(query, lang: "my").filter { $0.kind == "article" }
+        #expect(articles.first?.recordID == expected, "\(articles.prefix(3))")
+    }
+
+    @Test("an agency is found by its licence number and by its name")
+    func agencies() throws {
+        let (world, replica) = try sampleReplica()
+        defer { withExtendedLifetime(world) {} }
+        let byLicence = try replica.search("MOL/OEA-458/2013")
+        #expect(byLicence.first?.kind == "agency")
+        #expect(byLicence.first?.title == "Amberline Overseas Employment Agency Co., Ltd.")
+        let byName = try replica.search("Amberline Anchor")
+        #expect(byName.first?.title == "Amberline Anchor International Employment Services Co., Ltd.")
+    }
+
+    @Test("a contact is found by its hotline number")
+    func contactByPhone() throws {
+        let (world, replica) = try sampleReplica()
+        defer { withExtendedLifetime(world) {} }
+        let hits = try replica.search("1506")
+        #expect(hits.contains { $0.kind == "contact" })
+    }
+
+    @Test("the index follows a delta: a new title is found, the old one is gone")
+    func indexFollowsDelta() throws {
+        var world = try World()
+        try world.publish()
+        try world.importBundles(from: world.bundleURL("mm-main-1.snapshot.mrcb"))
+        var title = world.content.articles[4]["title"] as! [String: String]
+        title["en"] = "Kangaroo visas explained"
+        world.content.articles[4]["title"] = title
+        try world.publish()
+        let replica = try #require(try Replica.openReadOnly(at: world.configuration.replicaURL))
+        #expect(try replica.search("Kangaroo").isEmpty)
+
+        try world.importBundles(from: world.bundleURL("mm-main-1-2.delta.mrcb"))
+
+        let after = try #require(try Replica.openReadOnly(at: world.configuration.replicaURL))
+        #expect(try after.search("Kangaroo").map(\.recordID) == ["article-4"])
+        #expect(try after.search("Article 4", lang: "en").first?.recordID != nil)
+    }
+
+    @Test("search from the command line records the question unless --no-log")
+    func commandLine() throws {
+        let (world, _) = try sampleReplica()
+        let found = try Tool.syncd.run([
+            "--config", world.configURL.path, "search", "--lang", "en", "passport", "belongs",
+        ])
+        #expect(found.status == 0)
+        #expect(found.stdout.hasPrefix("article your-passport-stays-with-you"))
+        _ = try Tool.syncd.run(["--config", world.configURL.path, "search", "--no-log", "visa"])
+        let summary = try QueryLog.open(at: world.configuration.queryLogURL).summary()
+        #expect(summary.pending == 1)
+    }
+}
