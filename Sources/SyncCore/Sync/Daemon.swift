@@ -144,7 +144,9 @@ public final class Daemon {
             logger.info("sync.done", [("release", String(outcome.toRelease))])
         } catch {
             // Stopped on request: not a failure to back off from.
-            if stopRequested { return now() }
+            // Nor is a transfer cut because the sync window closed: the
+            // loop waits for the window, and the partial file is kept.
+            if stopRequested || (error as? TransportError)?.kind == .cancelled { return now() }
             failures += 1
             let retryAfter = (error as? TransportError)?.retryAfter
             next = now().addingTimeInterval(
