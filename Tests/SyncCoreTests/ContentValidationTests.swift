@@ -147,7 +147,8 @@ struct ContentValidationTests {
     func zawgyiRefused() throws {
         // "မြန်မာ" typed with the Zawgyi encoding: medial ra before the consonant.
         let message = try problems {
-            $0.articles[1]["title"] = ["my": "\u{107E}\u{1019}\u{1014}\u{1039}\u{1019}\u{102C}", "en": "Myanmar"]
+            let zawgyi = "\u{107E}\u{1019}\u{1014}\u{1039}\u{1019}\u{102C}"
+            $0.articles[1]["title"] = ["my": zawgyi, "en": "Myanmar"]
         }
         #expect(message.contains("record 2 (id \"article-1\"), field \"title\""))
         #expect(message.contains("looks like Zawgyi"))

@@ -156,7 +156,9 @@ extension Replica {
                     best[key] = SearchHit(kind: kind, recordID: id, title: "", score: score)
                 }
             }
-            var hits = best.values.sorted { ($0.score, $0.kind, $0.recordID) < ($1.score, $1.kind, $1.recordID) }
+            var hits = best.values.sorted {
+                ($0.score, $0.kind, $0.recordID) < ($1.score, $1.kind, $1.recordID)
+            }
             hits = Array(hits.prefix(limit))
             for index in hits.indices {
                 hits[index].title = try title(of: hits[index], lang: lang ?? "en")
@@ -177,7 +179,11 @@ extension Replica {
     /// An FTS5 query that needs every word of three or more characters;
     /// nil when no word is long enough for the trigram index.
     static func matchExpression(_ text: String) -> String? {
-        let words = text.split(whereSeparator: { $0.isWhitespace || $0.isPunctuation && $0 != "/" && $0 != "-" })
+        // Licence numbers such as MOL/OEA-123/2024 stay one word.
+        let words = text
+            .split(whereSeparator: {
+                $0.isWhitespace || ($0.isPunctuation && $0 != "/" && $0 != "-")
+            })
             .map(String.init)
             .filter { $0.unicodeScalars.count >= 3 }
         guard !words.isEmpty else { return nil }

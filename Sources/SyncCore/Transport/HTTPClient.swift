@@ -157,7 +157,8 @@ public struct HTTPClient: Sendable {
             try curl.set(CURLOPT_UPLOAD, 1)
             try curl.set(CURLOPT_INFILESIZE_LARGE, offset: Int64(upload.count))
             try curl.set(CURLOPT_READDATA, pointer: Unmanaged.passUnretained(uploadSource!).toOpaque())
-            _ = mrc_curl_setopt_data_callback(curl.handle, CURLOPT_READFUNCTION) { buffer, size, count, context in
+            _ = mrc_curl_setopt_data_callback(curl.handle, CURLOPT_READFUNCTION) {
+                buffer, size, count, context in
                 let source = Unmanaged<UploadSource>.fromOpaque(context!).takeUnretainedValue()
                 return source.read(into: buffer!, capacity: size * count)
             }
