@@ -22,6 +22,14 @@ struct ScrubberTests {
         ("ပတ်စ်ပို့ MA 654321 ကို အလုပ်ရှင်ယူထားတယ်", "ပတ်စ်ပို့ [passport] ကို အလုပ်ရှင်ယူထားတယ်"),
         ("Ko Aung 09421234567, aung@example.org, MC7654321",
          "Ko Aung [phone], [email], [passport]"),
+        ("ph 09421234567 2026", "ph [phone] 2026"),
+        ("09421234567 1500000 kyat", "[phone] 1500000 kyat"),
+        ("numbers: 09421234567 09798765432", "numbers: [phone] [phone]"),
+        ("၀၉၄၂၁၂၃၄၅၆၇ ၀၉၇၉၈၇၆၅၄၃၂", "[phone] [phone]"),
+        ("0942123456789012", "[phone]"),
+        ("call 0094 9 421234567", "call [phone]"),
+        ("passport mb1234567 lost", "passport [passport] lost"),
+        ("nrc 12/ma ya ka (naing) 123456", "nrc [nrc]"),
     ])
     func replaced(input: String, expected: String) {
         #expect(Scrubber.scrub(input).text == expected)

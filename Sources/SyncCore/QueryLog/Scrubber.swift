@@ -70,13 +70,14 @@ public enum Scrubber {
     /// `12/MaYaKa(N)123456`, `၁၂/မရက(နိုင်)၁၂၃၄၅၆`: state or region number,
     /// township code, citizenship type in brackets, six digits.
     private static let nrcRule = Rule(
-        #"(?<![0-9])(1[0-4]|0?[1-9])\s*/\s*[A-Za-z\x{1000}-\x{109F}]{2,12}\s*[(（]\s*"#
+        #"(?<![0-9])(1[0-4]|0?[1-9])\s*/\s*[A-Za-z\x{1000}-\x{109F}][A-Za-z\x{1000}-\x{109F} ]{1,20}"#
+            + #"\s*[(（]\s*"#
             + #"[A-Za-z\x{1000}-\x{109F}]{1,8}\s*[)）]\s*[0-9]{5,6}(?![0-9])"#,
         "[nrc]")
 
     /// One or two capital letters and six to eight digits, e.g. `MB1234567`.
     private static let passportRule = Rule(
-        #"(?<![A-Za-z0-9])[A-Z]{1,2}\s?[0-9]{6,8}(?![A-Za-z0-9])"#, "[passport]")
+        #"(?<![A-Za-z0-9])[A-Za-z]{1,2}\s?[0-9]{6,8}(?![A-Za-z0-9])"#, "[passport]")
 
     // MARK: - Phone numbers
 
@@ -130,24 +131,77 @@ public enum Scrubber {
             }
             position = max(cursor, position + 1)
         }
-        index = runs.count - 1
-        while index >= 0 {
-            let run = runs[index]
-            let text = String(String.UnicodeScalarView(scalars[run.start..<run.end]))
-            if isPhone(digits: run.digits, plus: run.plus, text: text) {
-                scalars.replaceSubrange(run.start..<run.end, with: Array("[phone]".unicodeScalars))
-                count += 1
-            }
-            index -= 1
+        // Several numbers may sit side by side ("09421234567 2026"): when a
+        // run as a whole is no phone number, try its space-separated groups.
+        var spans = [(start: Int, end: Int)]()
+        for run in runs {
+            spans += phoneSpans(in: run, scalars: scalars)
+        }
+        for span in spans.reversed() {
+            scalars.replaceSubrange(span.start..<span.end, with: Array("[phone]".unicodeScalars))
+            count += 1
         }
         return count
     }
 
-    static func isPhone(digits: String, plus: Bool, text: String) -> Bool {
+    /// The parts of a run of digits that are phone numbers: the whole run,
+    /// or else the longest phone numbers made of its space-separated groups.
+    private static func phoneSpans(
+        in run: (start: Int, end: Int, digits: String, plus: Bool), scalars: [Unicode.Scalar]
+    ) -> [(start: Int, end: Int)] {
+        let text = String(String.UnicodeScalarView(scalars[run.start..<run.end]))
+        let whole = [(start: run.start, end: run.end)]
+        if isPhone(digits: run.digits, plus: run.plus, text: text, strict: true) { return whole }
+        // Groups: maximal stretches without a space.
+        var groups = [(start: Int, end: Int)]()
+        var cursor = run.start
+        while cursor < run.end {
+            while cursor < run.end && scalars[cursor] == " " { cursor += 1 }
+            let start = cursor
+            while cursor < run.end && scalars[cursor] != " " { cursor += 1 }
+            if cursor > start { groups.append((start, cursor)) }
+        }
+        let lenient = isPhone(digits: run.digits, plus: run.plus, text: text, strict: false)
+        guard groups.count > 1 else { return lenient ? whole : [] }
+        var spans = [(start: Int, end: Int)]()
+        var first = 0
+        while first < groups.count {
+            var found: Int?
+            for last in stride(from: groups.count - 1, through: first, by: -1) {
+                let span = groups[first].start..<groups[last].end
+                let piece = String(String.UnicodeScalarView(scalars[span]))
+                let digits = String(piece.unicodeScalars.compactMap(digit))
+                let plus = first == 0 && run.plus
+                if isPhone(digits: digits, plus: plus, text: piece, strict: true) {
+                    found = last
+                    break
+                }
+            }
+            if let last = found {
+                let start = first == 0 ? run.start : groups[first].start
+                spans.append((start, groups[last].end))
+                first = last + 1
+            } else {
+                first += 1
+            }
+        }
+        // Nothing fitted a phone number's length, but the run as a whole
+        // starts like one: remove it all rather than leave a number behind.
+        return spans.isEmpty && lenient ? whole : spans
+    }
+
+    /// Whether digits look like a phone number. `strict` asks for the
+    /// lengths real numbers have; otherwise any longer run that starts
+    /// like one counts too, since it may hide a number with more glued on.
+    static func isPhone(digits: String, plus: Bool, text: String, strict: Bool) -> Bool {
         let length = digits.count
         if looksLikeDate(text) { return false }
-        if plus { return length >= 8 && length <= 15 }
-        if digits.hasPrefix("0") { return (9...12).contains(length) }
+        if plus { return strict ? (8...15).contains(length) : length >= 8 }
+        // A leading 0 is a trunk prefix, or "00" for calling abroad.
+        if digits.hasPrefix("0") {
+            let lengths = digits.hasPrefix("00") ? 10...16 : 9...13
+            return strict ? lengths.contains(length) : length >= 9
+        }
         if countryCodes.contains(where: { digits.hasPrefix($0) }) { return (10...14).contains(length) }
         // A Myanmar mobile written without its leading 0: 9 and 7–10 more digits.
         if digits.hasPrefix("9") && (8...11).contains(length) && text.contains(where: isSeparatorCharacter) {

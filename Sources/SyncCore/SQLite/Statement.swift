@@ -42,7 +42,10 @@ public final class Statement {
         case .real(let number):
             rc = sqlite3_bind_double(handle, index, number)
         case .text(let string):
-            rc = sqlite3_bind_text(handle, index, string, -1, mrc_sqlite_transient())
+            // An explicit length keeps text after a NUL character, which
+            // a NUL-terminated bind would silently drop.
+            rc = sqlite3_bind_text(
+                handle, index, string, Int32(string.utf8.count), mrc_sqlite_transient())
         case .blob(let data):
             rc = data.withUnsafeBytes { raw in
                 sqlite3_bind_blob64(
