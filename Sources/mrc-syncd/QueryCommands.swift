@@ -93,6 +93,11 @@ enum ServeQueriesCommand {
 
         try FileSystem.createDirectory(configuration.stateDirectory)
         let path = socket ?? configuration.stateDirectory.appendingPathComponent("queries.sock")
+        guard let instance = try FileLock.tryLock(path.appendingPathExtension("lock")) else {
+            throw SyncError(
+                .busy, "Another serve-queries is already listening on \(path.path).")
+        }
+        defer { withExtendedLifetime(instance) {} }
         let server = try QueryServer(
             socket: path, log: try QueryLog.open(at: configuration.queryLogURL), logger: logger)
         logger.notice("queries.listening", [("socket", path.path)])
@@ -100,6 +105,8 @@ enum ServeQueriesCommand {
             var none = timespec(tv_sec: 0, tv_nsec: 0)
             return sigtimedwait(&stopSignals, nil, &none) > 0
         }
+        unlink(path.path)
+        logger.notice("queries.stopped")
         return 0
     }
 }

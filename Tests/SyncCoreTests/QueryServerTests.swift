@@ -51,6 +51,23 @@ struct QueryServerTests {
             Thread.sleep(forTimeInterval: 0.05)
         }
 
+        // A client that connects and says nothing holds up nobody: the
+        // next answer comes well before its 5-second allowance runs out.
+        let silent = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socket.path.utf8)) }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(silent, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        let asked = Date()
+        let nul = try exchange(socket, [Array(#"{"text": "nul \u0000 inside"}"#.utf8)])
+        #expect(Date().timeIntervalSince(asked) < 4)
+        #expect(nul.first?.contains(#""ok":true"#) == true)
+
         let answers = try exchange(socket, [
             Array(#"{"text": "my boss kept passport MB1234567", "lang": "en", "topic": "rights"}"#.utf8),
             Array("not json".utf8),
@@ -62,7 +79,9 @@ struct QueryServerTests {
         #expect(answers[1].contains(#""ok":false"#))
         #expect(answers[2].contains("UTF-8"))
         let log = try QueryLog.open(at: world.configuration.queryLogURL)
-        #expect(try log.summary().pending == 1)
+        #expect(try log.summary().pending == 2)
+        let texts = try log.database.rows("SELECT text FROM pending_query ORDER BY id")
+        #expect(texts.first?.first == .text("nul   inside"))
         kill(server.processIdentifier, SIGTERM)
         server.waitUntilExit()
         #expect(server.terminationStatus == 0)

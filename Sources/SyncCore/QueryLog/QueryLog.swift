@@ -100,8 +100,10 @@ public final class QueryLog {
     public func record(
         _ text: String, lang: String?, topic: String?, channel: Channel, at date: Date = Date()
     ) throws -> Recorded {
-        let normalized = Zawgyi.normalize(text)
+        let normalized = Zawgyi.normalize(Self.withoutControlCharacters(text))
         let scrubbed = Scrubber.scrub(normalized.text)
+        let lang = lang.map(Self.withoutControlCharacters)
+        let topic = topic.map(Self.withoutControlCharacters)
         let stored = scrubbed.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !stored.isEmpty else {
             throw SyncError(.usage, "The question is empty.")
@@ -121,6 +123,18 @@ public final class QueryLog {
         }
         return Recorded(
             id: id, text: stored, redactions: scrubbed.redactions, convertedFrom: convertedFrom)
+    }
+
+    /// Control characters (a NUL, an escape, a line break in a topic) have
+    /// no place in a question and would garble reports; each becomes a
+    /// space, except line breaks and tabs inside the question itself.
+    static func withoutControlCharacters(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            let isControl = scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
+            out.append(isControl && scalar != "\n" && scalar != "\t" ? " " : scalar)
+        }
+        return String(out)
     }
 
     public func summary() throws -> Summary {

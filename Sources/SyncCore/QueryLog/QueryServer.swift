@@ -9,17 +9,21 @@ import Glibc
 /// describes the protocol.
 ///
 /// A Unix socket, not TCP, so that nothing off the PC can reach it and file
-/// permissions decide who may write. Connections are served one at a time;
-/// each has a few seconds to send its line, so a stuck client cannot hold
-/// the others up for long.
-public final class QueryServer {
+/// permissions decide who may write. Each connection is read on a thread of
+/// its own, up to `maximumClients` at once, so a silent or slow client holds
+/// up nobody else; writes to the log take turns under a lock.
+public final class QueryServer: @unchecked Sendable {
     /// The longest request line accepted.
     static let maximumLine = 64 * 1024
     static let clientTimeout: TimeInterval = 5
+    static let maximumClients = 32
 
     let log: QueryLog
     let logger: Logger
     private let listener: Int32
+    private let logLock = NSLock()
+    private let slots = DispatchSemaphore(value: maximumClients)
+    private let clients = DispatchGroup()
 
     /// Listens on `socket` (replacing a stale socket file), or on the
     /// socket systemd passed in (`LISTEN_FDS`) when there is one.
@@ -45,9 +49,18 @@ public final class QueryServer {
             let client = accept(listener, nil, nil)
             guard client >= 0 else { continue }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            serve(client)
-            close(client)
+            // Beyond the limit, a new client waits for a free slot rather
+            // than a thread being started for every connection.
+            slots.wait()
+            clients.enter()
+            Thread.detachNewThread { [self] in
+                serve(client)
+                close(client)
+                slots.signal()
+                clients.leave()
+            }
         }
+        _ = clients.wait(timeout: .now() + Self.clientTimeout + 1)
     }
 
     private func serve(_ client: Int32) {
@@ -89,6 +102,8 @@ public final class QueryServer {
             let channel = try QueryLog.Channel(
                 rawValue: (object["channel"] as? String) ?? "kiosk")
                 ?? { throw SyncError(.usage, "channel must be desk, kiosk or phone.") }()
+            logLock.lock()
+            defer { logLock.unlock() }
             let recorded = try log.record(
                 text, lang: object["lang"] as? String, topic: object["topic"] as? String,
                 channel: channel)

@@ -64,8 +64,12 @@ public enum Scrubber {
         }
     }
 
+    /// A match may only start where a run of address characters starts:
+    /// without the look-behind, a long word with no `@` would be tried
+    /// from every one of its letters, which takes quadratic time.
     private static let emailRule = Rule(
-        #"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"#, "[email]")
+        #"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]++@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"#,
+        "[email]")
 
     /// `12/MaYaKa(N)123456`, `၁၂/မရက(နိုင်)၁၂၃၄၅၆`: state or region number,
     /// township code, citizenship type in brackets, six digits.
