@@ -91,6 +91,17 @@ enum KeyFile {
         Data("\(tag) \(bytes.base64EncodedString())\n".utf8)
     }
 
+    /// Names a kind of key as the files keygen writes.
+    static func describe(_ tag: String) -> String {
+        switch tag {
+        case SigningKey.fileTag: return "the publisher's secret key (publisher.key)"
+        case PublicKey.fileTag: return "the publisher's public key (publisher.pub)"
+        case "mrc-x25519-secret": return "the inbox secret key (inbox.key)"
+        case "mrc-x25519-public": return "the inbox public key (inbox.pub)"
+        default: return "a key of kind \(tag)"
+        }
+    }
+
     static func read(_ url: URL, tag: String, length: Int) throws -> Data {
         let data: Data
         do {
@@ -109,7 +120,7 @@ enum KeyFile {
         guard parts[0] == tag else {
             throw SyncError(
                 .configuration,
-                "\(url.path) holds a key of kind \(parts[0]), but a \(tag) key is needed here.")
+                "\(url.path) is \(describe(parts[0])), but \(describe(tag)) is needed here.")
         }
         guard let bytes = Data(base64Encoded: parts[1]), bytes.count == length else {
             throw SyncError(.configuration, "The key in \(url.path) is damaged.")

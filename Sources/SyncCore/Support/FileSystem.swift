@@ -110,6 +110,8 @@ public enum FileSystem {
         case NSFileReadNoPermissionError, NSFileWriteNoPermissionError: return "permission denied"
         case NSFileReadInvalidFileNameError: return "not a valid file name"
         case NSFileReadCorruptFileError: return "the file is damaged"
+        case NSFileWriteVolumeReadOnlyError: return "it is read-only"
+        case NSFileWriteOutOfSpaceError: return "it is full"
         case NSFileReadUnknownError where isDirectory(nsError): return "it is a folder, not a file"
         default: return "read error \(nsError.code)"
         }

@@ -27,6 +27,8 @@ public struct NetworkState: Codable, Equatable, Sendable {
     public var bytesThisMonth: Int?
     /// Local clock minus the server's clock, from the last HTTP Date header.
     public var clockSkewSeconds: Double?
+    /// Why the last upload of visitor questions failed; nil once one works.
+    public var uploadProblem: String?
 
     enum CodingKeys: String, CodingKey {
         case lastPollAt = "last_poll_at"
@@ -40,6 +42,7 @@ public struct NetworkState: Codable, Equatable, Sendable {
         case usageMonth = "usage_month"
         case bytesThisMonth = "bytes_this_month"
         case clockSkewSeconds = "clock_skew_seconds"
+        case uploadProblem = "upload_problem"
     }
 
     public init() {}

@@ -70,6 +70,18 @@ public struct StatusReport: Sendable {
     /// A clock this far from the server's is reported as wrong.
     static let clockTolerance: TimeInterval = 600
 
+    /// How far the local clock is off, when that is more than the
+    /// tolerance; content age is judged by the server's clock then, so a
+    /// clock two years ahead does not make current content look stale.
+    private static func skewBeyondTolerance(_ state: SyncState, _ configuration: Configuration)
+        -> TimeInterval
+    {
+        guard configuration.network != nil, let skew = state.network.clockSkewSeconds,
+              abs(skew) > clockTolerance
+        else { return 0 }
+        return skew
+    }
+
     private static func warnings(
         info: ReplicaInfo, state: SyncState, configuration: Configuration, now: Date
     ) -> [String] {
@@ -87,7 +99,9 @@ public struct StatusReport: Sendable {
                     "The computer's clock seems wrong: it says \(humanDate(now)), but the "
                         + "content was published on \(humanDate(published)). Set the correct "
                         + "date and time; content updates keep working meanwhile.")
-            } else if now.timeIntervalSince(published) > staleAfter {
+            } else if now.addingTimeInterval(-skewBeyondTolerance(state, configuration))
+                .timeIntervalSince(published) > staleAfter
+            {
                 warnings.append(
                     "The content is \(humanAge(now.timeIntervalSince(published))) old. "
                         + "Bring a newer release on a USB stick, or check the network link.")
@@ -112,6 +126,11 @@ public struct StatusReport: Sendable {
             warnings.append(
                 "This month's data budget of \(formatBytes(budget)) is used up; network "
                     + "transfers wait for next month. Content can still come on a USB stick.")
+        }
+        if configuration.uploadURL != nil, let problem = state.network.uploadProblem {
+            warnings.append(
+                "Visitor questions could not be sent to the central office: \(problem) "
+                    + "They are kept and sent again at the next sync.")
         }
         if let last = state.lastSync, !last.ok {
             // The reason itself is shown with the last update.

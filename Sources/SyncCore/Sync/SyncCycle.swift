@@ -79,8 +79,12 @@ public struct SyncCycle {
         do {
             try QueryOutbox(configuration: configuration, logger: logger, now: now)
                 .upload(client: client, shouldContinue: shouldContinue)
+            try SyncState.update(at: configuration.stateURL) { $0.network.uploadProblem = nil }
         } catch {
             logger.warning("queries.upload_failed", [("error", "\(error)")])
+            try? SyncState.update(at: configuration.stateURL) {
+                $0.network.uploadProblem = "\(error)"
+            }
             throw error
         }
     }
@@ -266,6 +270,7 @@ public struct SyncCycle {
             expectedSize: entry.size, expectedSHA256: entry.sha256)
         let budgetLeft = settings.monthlyBudget.map { $0 - state.network.bytesUsed(inMonthOf: now()) }
         var bytes = 0
+        var counted = 0
         var overBudget = false
         var lastSaved = Date.distantPast
         let what = "release \(entry.targetRelease)"
@@ -284,9 +289,14 @@ public struct SyncCycle {
                     // keeps the disk quiet on a slow link.
                     guard Date().timeIntervalSince(lastSaved) >= 1 else { return }
                     lastSaved = Date()
+                    // The month's count grows with the file, so that a power
+                    // cut in the middle of a download loses little of it.
+                    let grown = max(0, bytes - startSize - counted)
+                    counted += grown
                     try? SyncState.update(at: configuration.stateURL) {
                         $0.network.download = .init(
                             file: entry.file, bytes: bytes, total: total ?? entry.size)
+                        $0.network.addUsage(grown, at: now())
                     }
                     onActivity("Downloading \(what): \(formatBytes(bytes)) of \(formatBytes(entry.size))")
                 },
@@ -297,8 +307,9 @@ public struct SyncCycle {
         // Count what crossed the wire, whether the transfer finished or not.
         let size = (try? PartialFile(url: partial).size) ?? 0
         received += bytes
+        state = try SyncState.load(from: configuration.stateURL)
         try record(&state) { network in
-            network.addUsage(bytes, at: now())
+            network.addUsage(max(0, bytes - counted), at: now())
             network.download = failure == nil
                 ? nil : .init(file: entry.file, bytes: size, total: entry.size)
         }

@@ -186,9 +186,20 @@ public struct HTTPClient: Sendable {
         case CURLE_OPERATION_TIMEDOUT:
             return TransportError(
                 kind: .stalled,
-                message: "The transfer from \(host) stalled: no data arrived for too long.")
+                message: "The transfer from \(host) stalled: no data arrived for too long. "
+                    + "What arrived is kept, and the transfer goes on from there next time.")
         case CURLE_WRITE_ERROR:
             return TransportError(kind: .local, message: "Could not save data from \(host).")
+        case CURLE_PARTIAL_FILE, CURLE_RECV_ERROR:
+            return TransportError(
+                kind: .network,
+                message: "The connection to \(host) broke off in the middle of a transfer. "
+                    + "What arrived is kept, and the transfer goes on from there next time.")
+        case CURLE_GOT_NOTHING:
+            return TransportError(
+                kind: .network,
+                message: "\(host) closed the connection without answering. It will be tried "
+                    + "again.")
         default:
             return TransportError(
                 kind: .network,
