@@ -30,6 +30,10 @@ struct ScrubberTests {
         ("call 0094 9 421234567", "call [phone]"),
         ("passport mb1234567 lost", "passport [passport] lost"),
         ("nrc 12/ma ya ka (naing) 123456", "nrc [nrc]"),
+        ("tel09421234567 please", "tel[phone] please"),
+        ("09421234567 2nd call", "[phone] 2nd call"),
+        ("1-09421234567", "1-[phone]"),
+        ("(1)09421234567", "(1)[phone]"),
     ])
     func replaced(input: String, expected: String) {
         #expect(Scrubber.scrub(input).text == expected)

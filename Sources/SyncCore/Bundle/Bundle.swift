@@ -33,6 +33,9 @@ public struct Bundle: Sendable {
         guard header.targetRelease > header.baseRelease, header.baseRelease >= 0,
               (header.kind == .snapshot) == (header.baseRelease == 0),
               header.uncompressedSize >= 0,
+              // Deflate cannot expand more than about 1032 to 1; a larger
+              // claim would only make us allocate memory for nothing.
+              header.uncompressedSize <= file.payload.count * 1_100 + 1_024,
               Timestamp.parse(header.publishedAt) != nil,
               ContentDigest(hex: header.contentDigest) != nil
         else {

@@ -27,6 +27,10 @@ public enum Deflate {
     /// beyond `expectedSize`, which also bounds the memory a hostile input
     /// can make us allocate.
     public static func decompress(_ data: Data, expectedSize: Int) throws -> Data {
+        guard !data.isEmpty else { throw DeflateError.truncated }
+        guard expectedSize >= 0, expectedSize < Int.max else {
+            throw DeflateError.sizeMismatch(expected: expectedSize, actual: 0)
+        }
         var stream = z_stream()
         guard mrc_inflate_init(&stream) == Z_OK else { throw DeflateError.library(Z_MEM_ERROR) }
         defer { inflateEnd(&stream) }

@@ -58,7 +58,10 @@ struct StrictJSONCheck {
                 stack.append((byte == UInt8(ascii: "{"), [], false))
                 expectingKey = byte == UInt8(ascii: "{")
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                if let top = stack.last, top.afterComma {
+                guard let top = stack.last else {
+                    throw problem("a closing bracket with nothing open before it")
+                }
+                if top.afterComma {
                     throw problem("a comma before the closing bracket; remove it")
                 }
                 stack.removeLast()

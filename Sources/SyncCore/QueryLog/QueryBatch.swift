@@ -83,9 +83,10 @@ public struct QueryBatch: Codable, Equatable, Sendable {
                 "\(name) cannot be opened with this inbox key: it was sealed to another key, "
                     + "or altered.")
         }
-        let size = Int(UInt64(bigEndianBytes: [UInt8](opened.prefix(8))[...]))
+        let declared = UInt64(bigEndianBytes: [UInt8](opened.prefix(8))[...])
         do {
-            guard size <= maximumPlainSize else { throw DeflateError.corrupt }
+            guard declared <= UInt64(maximumPlainSize) else { throw DeflateError.corrupt }
+            let size = Int(declared)
             let json = try Deflate.decompress(opened.dropFirst(8), expectedSize: size)
             let batch = try JSONDecoder().decode(QueryBatch.self, from: json)
             guard batch.format == 1 else {

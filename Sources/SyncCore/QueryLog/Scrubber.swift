@@ -97,9 +97,8 @@ public enum Scrubber {
         var runs = [(start: Int, end: Int, digits: String, plus: Bool)]()
         var position = 0
         while position < scalars.count {
-            guard digit(scalars[position]) != nil,
-                  position == 0 || !isWordCharacter(scalars[position - 1])
-            else {
+            // A number glued to a word ("tel09421234567") is still a number.
+            guard digit(scalars[position]) != nil else {
                 position += 1
                 continue
             }
@@ -129,10 +128,7 @@ public enum Scrubber {
             } else if position > 0, scalars[position - 1] == "(" {
                 start -= 1
             }
-            let followedByWord = end < scalars.count && isWordCharacter(scalars[end])
-            if !followedByWord {
-                runs.append((start, end, digits, plus))
-            }
+            runs.append((start, end, digits, plus))
             position = max(cursor, position + 1)
         }
         // Several numbers may sit side by side ("09421234567 2026"): when a
@@ -156,13 +152,13 @@ public enum Scrubber {
         let text = String(String.UnicodeScalarView(scalars[run.start..<run.end]))
         let whole = [(start: run.start, end: run.end)]
         if isPhone(digits: run.digits, plus: run.plus, text: text, strict: true) { return whole }
-        // Groups: maximal stretches without a space.
+        // Groups: maximal stretches of digits between separators.
         var groups = [(start: Int, end: Int)]()
         var cursor = run.start
         while cursor < run.end {
-            while cursor < run.end && scalars[cursor] == " " { cursor += 1 }
+            while cursor < run.end && digit(scalars[cursor]) == nil { cursor += 1 }
             let start = cursor
-            while cursor < run.end && scalars[cursor] != " " { cursor += 1 }
+            while cursor < run.end && digit(scalars[cursor]) != nil { cursor += 1 }
             if cursor > start { groups.append((start, cursor)) }
         }
         let lenient = isPhone(digits: run.digits, plus: run.plus, text: text, strict: false)
@@ -203,7 +199,7 @@ public enum Scrubber {
         if plus { return strict ? (8...15).contains(length) : length >= 8 }
         // A leading 0 is a trunk prefix, or "00" for calling abroad.
         if digits.hasPrefix("0") {
-            let lengths = digits.hasPrefix("00") ? 10...16 : 9...13
+            let lengths = digits.hasPrefix("00") ? 10...16 : 9...11
             return strict ? lengths.contains(length) : length >= 9
         }
         if countryCodes.contains(where: { digits.hasPrefix($0) }) { return (10...14).contains(length) }
@@ -229,11 +225,6 @@ public enum Scrubber {
 
     private static func isSeparator(_ scalar: Unicode.Scalar) -> Bool {
         scalar == " " || scalar == "-" || scalar == "." || scalar == "(" || scalar == ")"
-    }
-
-    private static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        (scalar.properties.isAlphabetic && !(0x1000...0x109F).contains(scalar.value))
-            || scalar == "/" || scalar == "_"
     }
 
     /// The ASCII digit for an ASCII or Burmese digit.

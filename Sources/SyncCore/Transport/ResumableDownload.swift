@@ -56,7 +56,9 @@ public struct ResumableDownload {
             }
             let sink = ResponseSink(file: file, requestedOffset: file.size, expectedSize: expectedSize)
             let context = TransferContext()
-            context.onBody = { chunk in sink.accept(chunk, head: context.head) }
+            // Unowned: the context keeps this closure, and a strong reference
+            // back would keep the context, the sink and its open file alive.
+            context.onBody = { [unowned context] chunk in sink.accept(chunk, head: context.head) }
             context.shouldContinue = {
                 onProgress(file.size, expectedSize)
                 return shouldContinue()
