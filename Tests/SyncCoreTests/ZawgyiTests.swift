@@ -379,6 +379,23 @@ struct ZawgyiTests {
         #expect(codePoints(twice.text) == codePoints(once.text))
     }
 
+    /// Strings broken in both encodings, as a fuzzer found them: each reads
+    /// as Zawgyi, and its conversion did too, so a second pass changed it
+    /// again.
+    @Test("normalize is idempotent on text broken in both encodings", arguments: [
+        [0x103A, 0x1038, 0x1010, 0x1086, 0x1038],
+        [0x103B, 0x1031, 0x1039, 0x1000],
+        [0x1031, 0x103B, 0x1038, 0x1038, 0x102D],
+    ] as [[UInt32]])
+    func normalizeBrokenTwice(scalars: [UInt32]) {
+        let text = String(String.UnicodeScalarView(scalars.compactMap(Unicode.Scalar.init)))
+        let once = Zawgyi.normalize(text)
+        let twice = Zawgyi.normalize(once.text)
+        #expect(codePoints(twice.text) == codePoints(once.text))
+        #expect(!twice.wasZawgyi)
+        if once.wasZawgyi { #expect(Zawgyi.detect(once.text) != .zawgyi) }
+    }
+
     @Test("normalize never changes text without Myanmar characters", arguments: withoutBurmese)
     func nonBurmeseIsUntouched(text: String) {
         let result = Zawgyi.normalize(text)

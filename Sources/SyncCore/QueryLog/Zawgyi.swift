@@ -52,11 +52,20 @@ public enum Zawgyi {
 
     /// Detects the encoding and converts Zawgyi text.
     ///
+    /// A conversion is kept only when its result reads as Unicode. Text
+    /// that is broken in both encodings (stray signs with no consonant, say)
+    /// can score as Zawgyi and still convert into something that does too;
+    /// such text is kept as typed rather than rewritten into another
+    /// string that is no better. So `normalize` is idempotent: its output
+    /// never converts again.
+    ///
     /// - Returns: the text in Unicode, and whether it arrived as Zawgyi.
     ///   Unicode text and text without Myanmar characters come back
     ///   unchanged.
     public static func normalize(_ text: String) -> (text: String, wasZawgyi: Bool) {
         guard detect(text) == .zawgyi else { return (text, false) }
-        return (convertToUnicode(text), true)
+        let converted = convertToUnicode(text)
+        guard detect(converted) != .zawgyi else { return (text, false) }
+        return (converted, true)
     }
 }
