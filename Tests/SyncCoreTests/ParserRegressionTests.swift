@@ -36,7 +36,7 @@ struct ParserRegressionTests {
           arguments: [Data([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1]), Data(count: 8)])
     func batchSizes(inner: Data) throws {
         let inbox = InboxKeyPair.generate()
-        let box = try InboxPublicKey(bytes: inbox.publicKey).seal(inner)
+        let box = InboxPublicKey(bytes: inbox.publicKey).seal(inner)
         let file = Data(QueryBatch.magic) + box
         #expect(throws: SyncError.self) { try QueryBatch.open(file, name: "b", inbox: inbox) }
     }

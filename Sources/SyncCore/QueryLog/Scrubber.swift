@@ -92,8 +92,6 @@ public enum Scrubber {
     /// that look like phone numbers.
     private static func replacePhones(in scalars: inout [Unicode.Scalar]) -> Int {
         var count = 0
-        var index = scalars.count - 1
-        // Walk backwards so that replacing a run keeps earlier indexes valid.
         var runs = [(start: Int, end: Int, digits: String, plus: Bool)]()
         var position = 0
         while position < scalars.count {
@@ -137,6 +135,7 @@ public enum Scrubber {
         for run in runs {
             spans += phoneSpans(in: run, scalars: scalars)
         }
+        // Backwards, so that replacing a span keeps earlier indexes valid.
         for span in spans.reversed() {
             scalars.replaceSubrange(span.start..<span.end, with: Array("[phone]".unicodeScalars))
             count += 1
