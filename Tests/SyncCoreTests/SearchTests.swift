@@ -81,6 +81,50 @@ struct SearchTests {
         #expect(try after.search("Article 4", lang: "en").first?.recordID != nil)
     }
 
+    /// Every entry of the search index, by what it indexes; the rowids
+    /// differ between an index kept in step and one built afresh.
+    private func indexEntries(_ url: URL) throws -> [[SQLiteValue]] {
+        let database = try Database(path: url.path, mode: .readOnly)
+        return try database.rows(
+            """
+            SELECT d.kind, d.record_id, d.field, d.lang, s.value
+            FROM local_search_doc d JOIN local_search s ON s.rowid = d.docid
+            ORDER BY 1, 2, 3, 4
+            """)
+    }
+
+    @Test("an index kept in step through deltas equals one built from the snapshot")
+    func incrementalIndexEqualsRebuilt() throws {
+        var world = try World()
+        try world.publish()
+        try world.importBundles(from: world.bundleURL("mm-main-1.snapshot.mrcb"))
+        // One text of one article, a whole article gone, a new one, an
+        // agency's licence number and a contact's phones.
+        world.content.reviseArticle(4, note: "Kangaroo visas explained")
+        world.content.articles.remove(at: 7)
+        var added = world.content.articles[0]
+        added["id"] = "article-new"
+        added["title"] = ["my": "ဆောင်းပါးသစ်", "en": "Wombat contracts"]
+        world.content.articles.append(added)
+        world.content.agencies[3]["licence_number"] = "LIC-XYZ-77"
+        world.content.contacts[0]["phones"] = ["1506", "+66 2 123 4567"]
+        try world.publish()
+        try world.importBundles(from: world.bundleURL("mm-main-1-2.delta.mrcb"))
+
+        var fresh = try World()
+        fresh.content = world.content
+        try fresh.publish()
+        try fresh.importBundles(from: fresh.bundleURL("mm-main-1.snapshot.mrcb"))
+
+        let kept = try indexEntries(world.configuration.replicaURL)
+        #expect(kept.count > 100)
+        #expect(kept == (try indexEntries(fresh.configuration.replicaURL)))
+        let replica = try #require(try Replica.openReadOnly(at: world.configuration.replicaURL))
+        #expect(try replica.search("Wombat").map(\.recordID) == ["article-new"])
+        #expect(try replica.search("XYZ-77").map(\.recordID) == ["agency-3"])
+        #expect(try replica.search("Article 7", lang: "en").allSatisfy { $0.recordID != "article-7" })
+    }
+
     @Test("search from the command line records the question unless --no-log")
     func commandLine() throws {
         let (world, _) = try sampleReplica()

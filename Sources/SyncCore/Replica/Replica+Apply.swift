@@ -86,7 +86,7 @@ extension Replica {
                     + "what the central office signed. Nothing was changed: the replica is "
                     + "still at release \(current.release). Import a full snapshot to repair it.")
         }
-        try updateSearchIndex(records: update.kind == .snapshot ? nil : touched.records)
+        try updateSearchIndex(documents: update.kind == .snapshot ? nil : touched.searchDocuments)
     }
 
     private func writeMeta(for update: ReleaseUpdate) throws {
@@ -200,17 +200,17 @@ private struct TouchedRows {
         }
     }
 
-    /// The records whose rows were touched, as the search index names them.
-    var records: Set<Replica.RecordKey> {
-        var records = Set<Replica.RecordKey>()
+    /// The search entries the touched rows feed.
+    var searchDocuments: Set<Replica.SearchDocument> {
+        var documents = Set<Replica.SearchDocument>()
         for lookup in lookups {
             for key in lookup.keys {
-                if let record = Replica.RecordKey(table: lookup.table, primaryKey: key) {
-                    records.insert(record)
+                if let document = Replica.SearchDocument(table: lookup.table, primaryKey: key) {
+                    documents.insert(document)
                 }
             }
         }
-        return records
+        return documents
     }
 
     /// Calls `body` with every touched row that exists now.

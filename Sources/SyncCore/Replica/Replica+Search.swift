@@ -9,8 +9,9 @@ import Foundation
 /// numbers alike.
 ///
 /// The index is the replica's own (`local_search`, with `local_search_doc`
-/// mapping rows to records), kept in step inside the transaction that
-/// applies a release, for exactly the records the release touched.
+/// mapping entries to records), kept in step inside the transaction that
+/// applies a release, for exactly the texts and numbers the release
+/// touched.
 extension Replica {
     public struct SearchHit: Equatable, Sendable {
         public var kind: String
@@ -40,18 +41,15 @@ extension Replica {
         "title": 4, "name": 4, "licence_number": 4, "summary": 2, "phones": 2,
     ]
 
-    /// Re-indexes the records whose rows a release touched, or everything
-    /// after a snapshot.
-    func updateSearchIndex(records: Set<RecordKey>?) throws {
+    /// Re-indexes the texts and numbers whose rows a release touched, or
+    /// everything after a snapshot.
+    func updateSearchIndex(documents: Set<SearchDocument>?) throws {
         try database.execute(Self.searchSchema)
-        guard let records else {
+        guard let documents else {
             try rebuildSearchIndex()
             return
         }
-        let indexer = try SearchIndexer(database: database)
-        for record in records.sorted(by: { ($0.kind, $0.id) < ($1.kind, $1.id) }) {
-            try indexer.reindex(record)
-        }
+        try SearchIndexer(database: database).reindex(documents.sorted())
     }
 
     /// Fills the index from scratch with a few set-wide statements, which
@@ -78,29 +76,45 @@ extension Replica {
                 SELECT d.docid, c.phones FROM local_search_doc d
                 JOIN contact c ON d.kind = 'contact' AND d.field = 'phones' AND c.id = d.record_id;
             """)
+        // Filled in one go, the index is many small segments, and every
+        // later transaction would pay for merging some of them: the cost
+        // of a small delta would grow with the replica. Merged now, once.
+        try database.execute("INSERT INTO local_search (local_search) VALUES ('optimize')")
     }
 
-    /// A record of the content, as the search index names it.
-    struct RecordKey: Hashable {
+    /// One entry of the search index: one text of a record in one
+    /// language, or the number people search an agency or contact by.
+    struct SearchDocument: Hashable, Comparable {
         let kind: String
-        let id: String
+        let recordID: String
+        let field: String
+        let lang: String
 
-        /// The record a changed row belongs to, if it is one we index.
+        /// The entry a changed row feeds, if it feeds one.
         init?(table: String, primaryKey: [SQLiteValue]) {
             switch table {
             case "text":
                 guard primaryKey.count == 4, let kind = primaryKey[0].text,
-                      let id = primaryKey[1].text
+                      let id = primaryKey[1].text, let field = primaryKey[2].text,
+                      let lang = primaryKey[3].text
                 else { return nil }
-                self.kind = kind
-                self.id = id
+                (self.kind, recordID, self.field, self.lang) = (kind, id, field, lang)
             case "agency", "contact":
                 guard let id = primaryKey.first?.text else { return nil }
-                self.kind = table
-                self.id = id
+                (kind, recordID, lang) = (table, id, "und")
+                field = table == "agency" ? "licence_number" : "phones"
             default:
                 return nil
             }
+        }
+
+        var key: [SQLiteValue] {
+            [.text(kind), .text(recordID), .text(field), .text(lang)]
+        }
+
+        static func < (lhs: SearchDocument, rhs: SearchDocument) -> Bool {
+            (lhs.kind, lhs.recordID, lhs.field, lhs.lang)
+                < (rhs.kind, rhs.recordID, rhs.field, rhs.lang)
         }
     }
 
@@ -167,19 +181,29 @@ extension Replica {
     }
 }
 
-/// Re-indexes single records with statements prepared once per release.
+/// Re-indexes single entries with statements prepared once per release.
+///
+/// FTS5 collects a transaction's changes in memory and writes them out as
+/// one segment, unless a change arrives for a rowid at or below one it
+/// already holds: then it must write out what it has first. Deleting and
+/// re-adding entry after entry would end a tiny segment at every entry,
+/// and merging those costs more than the indexing itself. So all old
+/// entries go first, in rowid order, and the new ones follow under new,
+/// ascending rowids.
 private final class SearchIndexer {
-    private let docs, deleteText, deleteDocs, texts, licence, phones, insertDoc, insertText:
+    private let find, deleteText, deleteDoc, text, licence, phones, insertDoc, insertText:
         Statement
 
     init(database: Database) throws {
-        docs = try database.prepare(
-            "SELECT docid FROM local_search_doc WHERE kind = ? AND record_id = ?")
+        find = try database.prepare(
+            """
+            SELECT docid FROM local_search_doc
+            WHERE kind = ? AND record_id = ? AND field = ? AND lang = ?
+            """)
         deleteText = try database.prepare("DELETE FROM local_search WHERE rowid = ?")
-        deleteDocs = try database.prepare(
-            "DELETE FROM local_search_doc WHERE kind = ? AND record_id = ?")
-        texts = try database.prepare(
-            "SELECT field, lang, value FROM text WHERE kind = ? AND record_id = ?")
+        deleteDoc = try database.prepare("DELETE FROM local_search_doc WHERE docid = ?")
+        text = try database.prepare(
+            "SELECT value FROM text WHERE kind = ? AND record_id = ? AND field = ? AND lang = ?")
         licence = try database.prepare("SELECT licence_number FROM agency WHERE id = ?")
         phones = try database.prepare("SELECT phones FROM contact WHERE id = ?")
         insertDoc = try database.prepare(
@@ -188,25 +212,31 @@ private final class SearchIndexer {
             "INSERT INTO local_search (rowid, value) VALUES (last_insert_rowid(), ?)")
     }
 
-    /// Drops a record's entries and adds its current texts, and for
-    /// agencies and contacts the numbers people search by.
-    func reindex(_ record: Replica.RecordKey) throws {
-        let key: [SQLiteValue] = [.text(record.kind), .text(record.id)]
-        for row in try docs.rows(key) {
-            try deleteText.run([row[0]])
+    /// Replaces the entries of `documents` with their current values;
+    /// an entry whose row is gone is only removed.
+    func reindex(_ documents: [Replica.SearchDocument]) throws {
+        var docids = [Int64]()
+        for document in documents {
+            docids += try find.rows(document.key).compactMap { $0.first?.integer }
         }
-        try deleteDocs.run(key)
-
-        var fields = try texts.rows(key).map {
-            ($0[0].text ?? "", $0[1].text ?? "", $0[2].text ?? "")
+        for docid in docids.sorted() {
+            try deleteText.run([.integer(docid)])
+            try deleteDoc.run([.integer(docid)])
         }
-        let number = record.kind == "agency" ? licence : record.kind == "contact" ? phones : nil
-        if let number, let value = try number.rows([.text(record.id)]).first?.first?.text {
-            fields.append((record.kind == "agency" ? "licence_number" : "phones", "und", value))
-        }
-        for (field, lang, value) in fields {
-            try insertDoc.run([.text(record.kind), .text(record.id), .text(field), .text(lang)])
+        for document in documents {
+            guard let value = try currentValue(of: document) else { continue }
+            try insertDoc.run(document.key)
             try insertText.run([.text(value)])
         }
+    }
+
+    private func currentValue(of document: Replica.SearchDocument) throws -> String? {
+        let rows: [[SQLiteValue]]
+        switch (document.kind, document.field) {
+        case ("agency", "licence_number"): rows = try licence.rows([.text(document.recordID)])
+        case ("contact", "phones"): rows = try phones.rows([.text(document.recordID)])
+        default: rows = try text.rows(document.key)
+        }
+        return rows.first?.first?.text
     }
 }
