@@ -276,11 +276,7 @@ public struct StatusReport: Sendable {
     }
 
     static func humanDate(_ date: Date) -> String {
-        let style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
-            .year().month().day().dateSeparator(.dash)
-        let time = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
-            .time(includingFractionalSeconds: false).timeSeparator(.colon)
-        return "\(date.formatted(style)) \(date.formatted(time).prefix(5)) UTC"
+        Timestamp.minutes(date)
     }
 
     static func humanAge(_ seconds: TimeInterval) -> String {

@@ -42,12 +42,7 @@ final class ResponseHead {
 
     /// The server's clock, from the `Date` header.
     var date: Date? {
-        guard let text = headers["date"] else { return nil }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)
+        headers["date"].flatMap(Timestamp.parseHTTPDate)
     }
 }
 
