@@ -176,13 +176,21 @@ public enum Scrubber {
                     break
                 }
             }
+            let start = first == 0 ? run.start : groups[first].start
             if let last = found {
-                let start = first == 0 ? run.start : groups[first].start
                 spans.append((start, groups[last].end))
                 first = last + 1
-            } else {
-                first += 1
+                continue
             }
+            // No phone number of a real length starts here, but this group
+            // alone may start like one with more digits typed on: remove it,
+            // as a run of one group would be.
+            let piece = String(String.UnicodeScalarView(scalars[start..<groups[first].end]))
+            let digits = String(piece.unicodeScalars.compactMap(digit))
+            if isPhone(digits: digits, plus: first == 0 && run.plus, text: piece, strict: false) {
+                spans.append((start, groups[first].end))
+            }
+            first += 1
         }
         // Nothing fitted a phone number's length, but the run as a whole
         // starts like one: remove it all rather than leave a number behind.
