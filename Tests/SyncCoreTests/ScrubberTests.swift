@@ -37,6 +37,8 @@ struct ScrubberTests {
         ("09421234567 2nd call", "[phone] 2nd call"),
         ("1-09421234567", "1-[phone]"),
         ("(1)09421234567", "(1)[phone]"),
+        ("nuers: 09421 341 34567 09798567 09798765432", "nuers: [phone] [phone]"),
+        ("09421234567 (912 345 678)", "[phone] ([phone])"),
     ])
     func replaced(input: String, expected: String) {
         #expect(Scrubber.scrub(input).text == expected)
@@ -57,6 +59,23 @@ struct ScrubberTests {
     func survives(input: String) {
         #expect(Scrubber.scrub(input).text == input)
         #expect(Scrubber.scrub(input).redactions == 0)
+    }
+
+    @Test("scrubbing what was scrubbed changes nothing", arguments: [
+        "nuers: 09421 341 34567 09798567 09798765432",
+        "09421234567 (912 345 678)",
+        "numbers: 09214234567 097987654010-1234-532678",
+        "1 22 333 09421234567 4444 0 55555 0942",
+    ])
+    func idempotent(input: String) {
+        let once = Scrubber.scrub(input).text
+        #expect(Scrubber.scrub(once).text == once)
+    }
+
+    @Test("a long run of short digit groups is scrubbed quickly and keeps its groups")
+    func longRun() {
+        let input = String(repeating: "12 ", count: 20_000)
+        #expect(Scrubber.scrub(input).text == input)
     }
 
     @Test("several details in one question are all counted")

@@ -145,6 +145,10 @@ public enum Scrubber {
 
     /// The parts of a run of digits that are phone numbers: the whole run,
     /// or else the longest phone numbers made of its space-separated groups.
+    ///
+    /// What is left between the numbers found is judged again as a run of
+    /// its own, exactly as it would stand in the scrubbed text, so that
+    /// scrubbing the result finds nothing more.
     private static func phoneSpans(
         in run: (start: Int, end: Int, digits: String, plus: Bool), scalars: [Unicode.Scalar]
     ) -> [(start: Int, end: Int)] {
@@ -162,22 +166,14 @@ public enum Scrubber {
         }
         let lenient = isPhone(digits: run.digits, plus: run.plus, text: text, strict: false)
         guard groups.count > 1 else { return lenient ? whole : [] }
+
         var spans = [(start: Int, end: Int)]()
+        var leftovers = [ClosedRange<Int>]()
         var first = 0
         while first < groups.count {
-            var found: Int?
-            for last in stride(from: groups.count - 1, through: first, by: -1) {
-                let span = groups[first].start..<groups[last].end
-                let piece = String(String.UnicodeScalarView(scalars[span]))
-                let digits = String(piece.unicodeScalars.compactMap(digit))
-                let plus = first == 0 && run.plus
-                if isPhone(digits: digits, plus: plus, text: piece, strict: true) {
-                    found = last
-                    break
-                }
-            }
+            let plus = first == 0 && run.plus
             let start = first == 0 ? run.start : groups[first].start
-            if let last = found {
+            if let last = longestPhone(from: first, in: groups, plus: plus, scalars: scalars) {
                 spans.append((start, groups[last].end))
                 first = last + 1
                 continue
@@ -187,14 +183,62 @@ public enum Scrubber {
             // as a run of one group would be.
             let piece = String(String.UnicodeScalarView(scalars[start..<groups[first].end]))
             let digits = String(piece.unicodeScalars.compactMap(digit))
-            if isPhone(digits: digits, plus: first == 0 && run.plus, text: piece, strict: false) {
+            if isPhone(digits: digits, plus: plus, text: piece, strict: false) {
                 spans.append((start, groups[first].end))
+            } else if let previous = leftovers.last, previous.upperBound == first - 1 {
+                leftovers[leftovers.count - 1] = previous.lowerBound...first
+            } else {
+                leftovers.append(first...first)
             }
             first += 1
         }
-        // Nothing fitted a phone number's length, but the run as a whole
-        // starts like one: remove it all rather than leave a number behind.
-        return spans.isEmpty && lenient ? whole : spans
+        // Nothing fitted a phone number, but the run as a whole starts like
+        // one: remove it all rather than leave a number behind.
+        guard !spans.isEmpty else { return lenient ? whole : [] }
+        for stretch in leftovers {
+            let leftover = leftoverRun(stretch, in: groups, of: run, scalars: scalars)
+            spans += phoneSpans(in: leftover, scalars: scalars)
+        }
+        return spans.sorted { $0.start < $1.start }
+    }
+
+    /// The last group of the longest phone number that starts at group
+    /// `first`. No real number has more than 16 digits, which bounds the
+    /// search and keeps scrubbing a long run of digits linear.
+    private static func longestPhone(
+        from first: Int, in groups: [(start: Int, end: Int)], plus: Bool,
+        scalars: [Unicode.Scalar]
+    ) -> Int? {
+        var found: Int?
+        var digits = ""
+        for last in first..<groups.count {
+            digits += String(scalars[groups[last].start..<groups[last].end].compactMap(digit))
+            guard digits.count <= 16 else { break }
+            let span = groups[first].start..<groups[last].end
+            let piece = String(String.UnicodeScalarView(scalars[span]))
+            if isPhone(digits: digits, plus: plus, text: piece, strict: true) { found = last }
+        }
+        return found
+    }
+
+    /// A stretch of groups as the run it becomes once the numbers around it
+    /// are replaced: a bracket just before it joins it, as it would join
+    /// any run.
+    private static func leftoverRun(
+        _ stretch: ClosedRange<Int>, in groups: [(start: Int, end: Int)],
+        of parent: (start: Int, end: Int, digits: String, plus: Bool), scalars: [Unicode.Scalar]
+    ) -> (start: Int, end: Int, digits: String, plus: Bool) {
+        let end = groups[stretch.upperBound].end
+        var digits = ""
+        for group in groups[stretch] {
+            digits += String(scalars[group.start..<group.end].compactMap(digit))
+        }
+        if stretch.lowerBound == 0 {
+            return (parent.start, end, digits, parent.plus)
+        }
+        var start = groups[stretch.lowerBound].start
+        if scalars[start - 1] == "(" { start -= 1 }
+        return (start, end, digits, false)
     }
 
     /// Whether digits look like a phone number. `strict` asks for the
