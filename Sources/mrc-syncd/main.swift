@@ -22,6 +22,8 @@ let usage = """
       serve-queries [--socket PATH]
                         Take visitor questions from kiosks on this PC over a
                         Unix socket (default: queries.sock in the state folder).
+      usb-paths         Print the folders USB sticks are looked for under, one
+                        a line (for the USB helper).
       help              Show this text.
 
     Options:
@@ -89,6 +91,11 @@ do {
         let configuration = try Configuration.load(from: configURL)
         exit(try ExportQueriesCommand.run(
             path: URL(fileURLWithPath: operands[0]), configuration: configuration, logger: logger))
+    case "usb-paths":
+        try expect(operands, count: 0, command)
+        let configuration = try Configuration.load(from: configURL)
+        print(configuration.usbPaths.map(\.path).joined(separator: "\n"))
+        exit(0)
     case "verify":
         try expect(operands, count: 0, command)
         let configuration = try Configuration.load(from: configURL)

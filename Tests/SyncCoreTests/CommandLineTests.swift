@@ -71,6 +71,17 @@ struct CommandLineTests {
         #expect(result.stderr.contains("missing.conf"))
     }
 
+    @Test("usb-paths prints the configured stick folders, one a line")
+    func usbPaths() throws {
+        let world = try World()
+        let text = try String(contentsOf: world.configURL, encoding: .utf8)
+        try (text + "\nusb_paths = /srv/sticks, /media\n")
+            .write(to: world.configURL, atomically: true, encoding: .utf8)
+        let result = try Tool.syncd.run(["--config", world.configURL.path, "usb-paths"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "/srv/sticks\n/media\n")
+    }
+
     @Test("status reads the replica without creating or changing a file")
     func statusIsReadOnly() throws {
         let world = try World()

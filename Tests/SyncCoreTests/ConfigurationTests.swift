@@ -41,6 +41,20 @@ struct ConfigurationTests {
         #expect(error.message.contains(path.path))
     }
 
+    @Test("USB sticks are looked for under the desktop's folders unless usb_paths says")
+    func usbPaths() throws {
+        let base = "channel = mm-main\ncentre_id = x\ntrusted_keys = k.pub\n"
+        let plain = try Configuration.parse(base, path: path)
+        #expect(plain.usbPaths.map(\.path) == ["/media", "/mnt", "/run/media"])
+        let chosen = try Configuration.parse(base + "usb_paths = /srv/sticks/, /media", path: path)
+        #expect(chosen.usbPaths.map(\.path) == ["/srv/sticks", "/media"])
+        let error = try #require(throws: SyncError.self) {
+            try Configuration.parse(base + "usb_paths = sticks", path: path)
+        }
+        #expect(error.message.contains("usb_paths"))
+        #expect(error.message.contains("absolute"))
+    }
+
     @Test("durations accept plain seconds and s, m, h, d")
     func durations() {
         #expect(Duration.parseSeconds("90") == 90)

@@ -17,6 +17,14 @@ public struct Configuration: Sendable {
     public var inboxKeyPath: URL?
     /// Where sealed query batches are PUT, as `<upload_url>/<centre>/<batch>`.
     public var uploadURL: URL?
+    /// The folders under which a USB stick that appears is looked for.
+    public var usbPaths: [URL] = Configuration.defaultUSBPaths
+
+    /// Where desktops mount sticks (`/media/<user>/…`, `/run/media/<user>/…`)
+    /// and where an administrator would (`/mnt`).
+    public static let defaultUSBPaths = ["/media", "/mnt", "/run/media"].map {
+        URL(fileURLWithPath: $0)
+    }
 
     public var replicaURL: URL { stateDirectory.appendingPathComponent(Replica.fileName) }
     public var stateURL: URL { stateDirectory.appendingPathComponent(SyncState.fileName) }
@@ -27,7 +35,7 @@ public struct Configuration: Sendable {
     static let knownKeys: Set<String> = [
         "state_dir", "trusted_keys", "channel", "centre_id", "stale_after",
         "repo_url", "poll_interval", "retry_max", "bandwidth_limit", "stall_timeout",
-        "sync_window", "monthly_budget", "inbox_key", "upload_url",
+        "sync_window", "monthly_budget", "inbox_key", "upload_url", "usb_paths",
     ]
 
     /// Reads and checks the configuration file at `url`. Relative paths in
@@ -122,6 +130,16 @@ public struct Configuration: Sendable {
                 .configuration,
                 "\(path.path): centre_id \"\(centreID)\" may hold only a-z, 0-9 and -.")
         }
+        var usbPaths = defaultUSBPaths
+        if let text = values["usb_paths"] {
+            let paths = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !paths.isEmpty, paths.allSatisfy({ $0.hasPrefix("/") }) else {
+                throw reader.error(
+                    "usb_paths", "\"\(text)\" must be absolute folders separated by commas, "
+                        + "such as /media, /mnt.")
+            }
+            usbPaths = paths.map { URL(fileURLWithPath: $0).standardizedFileURL }
+        }
         return Configuration(
             stateDirectory: resolve(values["state_dir"] ?? "/var/lib/mrc-syncd"),
             trustedKeyPaths: keys,
@@ -130,7 +148,8 @@ public struct Configuration: Sendable {
             staleAfter: try reader.duration("stale_after", default: 30 * 86_400),
             network: try NetworkSettings(reader),
             inboxKeyPath: reader.string("inbox_key").map(resolve),
-            uploadURL: uploadURL)
+            uploadURL: uploadURL,
+            usbPaths: usbPaths)
     }
 
     /// Loads the central office's inbox key, which batches are sealed to.
