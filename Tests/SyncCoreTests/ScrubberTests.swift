@@ -39,6 +39,7 @@ struct ScrubberTests {
         ("(1)09421234567", "(1)[phone]"),
         ("nuers: 09421 341 34567 09798567 09798765432", "nuers: [phone] [phone]"),
         ("09421234567 (912 345 678)", "[phone] ([phone])"),
+        ("0 42194221942142149 4L234567 534", "[phone][passport] 534"),
     ])
     func replaced(input: String, expected: String) {
         #expect(Scrubber.scrub(input).text == expected)
@@ -66,6 +67,8 @@ struct ScrubberTests {
         "09421234567 (912 345 678)",
         "numbers: 09214234567 097987654010-1234-532678",
         "1 22 333 09421234567 4444 0 55555 0942",
+        "call\u{7}\u{7}\t\0\u{7}\n0 42194221942142149 4L234567 534 4 567",
+        "A1234567 09421 2345678 9",
     ])
     func idempotent(input: String) {
         let once = Scrubber.scrub(input).text

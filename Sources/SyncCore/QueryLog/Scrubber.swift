@@ -22,10 +22,20 @@ public enum Scrubber {
     public static func scrub(_ text: String) -> Result {
         var scalars = Array(text.unicodeScalars)
         var redactions = 0
-        for rule in [emailRule, nrcRule, passportRule] {
-            redactions += rule.replace(in: &scalars)
+        // Removing one detail can expose another: a passport number glued
+        // to a phone number stands on its own only once the phone number is
+        // gone. So passes repeat until one finds nothing. Every detail found
+        // holds a digit or an `@` and its placeholder holds neither, so each
+        // pass that finds something leaves fewer of them, and this ends.
+        while true {
+            var found = 0
+            for rule in [emailRule, nrcRule, passportRule] {
+                found += rule.replace(in: &scalars)
+            }
+            found += replacePhones(in: &scalars)
+            guard found > 0 else { break }
+            redactions += found
         }
-        redactions += replacePhones(in: &scalars)
         var out = String.UnicodeScalarView()
         out.append(contentsOf: scalars)
         return Result(text: String(out), redactions: redactions)
