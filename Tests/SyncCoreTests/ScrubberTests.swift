@@ -40,6 +40,8 @@ struct ScrubberTests {
         ("nuers: 09421 341 34567 09798567 09798765432", "nuers: [phone] [phone]"),
         ("09421234567 (912 345 678)", "[phone] ([phone])"),
         ("0 42194221942142149 4L234567 534", "[phone][passport] 534"),
+        ("passport MB-1234567 with the agent", "passport [passport] with the agent"),
+        ("my passport number is MB1234567", "my passport number is [passport]"),
     ])
     func replaced(input: String, expected: String) {
         #expect(Scrubber.scrub(input).text == expected)
@@ -50,6 +52,9 @@ struct ScrubberTests {
         "Contract starts 2026-12-03 and ends 03-12-2028",
         "Is licence MOL/OEA-123/2024 still valid?",
         "They asked 1500000 kyat, is that legal?",
+        "Is 1500000 kyat fee legal",
+        "the fee is 1500000 kyat",
+        "go to 12345678 or not",
         "ပွဲခ ၁၅၀၀၀၀၀ ကျပ် တောင်းတယ်",
         "Salary 12000 baht per month in 2025",
         "Hotline 1506 in Thailand",

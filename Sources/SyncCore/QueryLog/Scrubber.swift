@@ -89,9 +89,13 @@ public enum Scrubber {
             + #"[A-Za-z\x{1000}-\x{109F}]{1,8}\s*[)）]\s*[0-9]{5,6}(?![0-9])"#,
         "[nrc]")
 
-    /// One or two capital letters and six to eight digits, e.g. `MB1234567`.
+    /// One or two letters and six to eight digits: `MB1234567`, `mb1234567`,
+    /// `MA 654321`, `MB-1234567`. Set apart from the digits by a space or a
+    /// dash, only capitals count, so that a short word before an amount
+    /// (`Is 1500000 kyat`, `fee is 2000000`) is not taken for one.
     private static let passportRule = Rule(
-        #"(?<![A-Za-z0-9])[A-Za-z]{1,2}\s?[0-9]{6,8}(?![A-Za-z0-9])"#, "[passport]")
+        #"(?<![A-Za-z0-9])(?:[A-Za-z]{1,2}|[A-Z]{1,2}[ \-])[0-9]{6,8}(?![A-Za-z0-9])"#,
+        "[passport]")
 
     // MARK: - Phone numbers
 
