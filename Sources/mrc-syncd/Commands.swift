@@ -92,15 +92,25 @@ enum VerifyCommand {
             print("No content is installed yet; there is nothing to check.")
             return 0
         }
-        let info = try replica.info()
-        let problems = try replica.integrityProblems()
+        let info: ReplicaInfo
+        let problems: [String]
+        let digest: ContentDigest
+        do {
+            info = try replica.info()
+            problems = try replica.integrityProblems()
+            digest = try replica.computeDigest()
+        } catch let error as SyncError where error.code == .digestMismatch {
+            // SQLite stopped on a damaged page before it could list problems.
+            print(error.message)
+            try markNeedsSnapshot(configuration)
+            return SyncError.Code.storage.rawValue
+        }
         guard problems.isEmpty else {
             print("The local database is damaged: \(problems.prefix(5).joined(separator: "; "))")
             print("Import a full snapshot (of release \(info.release) or newer) to repair it.")
             try markNeedsSnapshot(configuration)
             return SyncError.Code.storage.rawValue
         }
-        let digest = try replica.computeDigest()
         guard digest == info.contentDigest else {
             print("The content does not match release \(info.release) as published: "
                 + "it has been changed on this computer. Import a full snapshot "

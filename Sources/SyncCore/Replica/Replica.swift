@@ -36,7 +36,7 @@ public final class Replica {
             database.persistWriteAheadLog()
             return Replica(url: url, database: database)
         } catch let error as SQLiteError {
-            throw SyncError(.storage, "Could not open the replica \(url.path): \(error.message).")
+            throw failure("open the replica", url, error)
         }
     }
 
@@ -59,7 +59,7 @@ public final class Replica {
             database.setBusyTimeout(milliseconds: 2_000)
             return Replica(url: url, database: database)
         } catch let error as SQLiteError {
-            throw SyncError(.storage, "Could not read the replica \(url.path): \(error.message).")
+            throw failure("read the replica", url, error)
         }
     }
 
@@ -127,10 +127,25 @@ public final class Replica {
         do {
             return try body()
         } catch let error as SQLiteError {
-            if error.isBusy {
-                throw SyncError(.busy, "Could not \(action): the replica is busy. Try again shortly.")
-            }
-            throw SyncError(.storage, "Could not \(action) \(url.path): \(error.message).")
+            throw Self.failure(action, url, error)
         }
+    }
+
+    /// What staff can do about a failed SQLite call on the replica. Damaged
+    /// pages count as content that no longer matches its release: the
+    /// caller records that the replica needs a snapshot, which
+    /// `rebuild(at:applying:channel:keepGoing:)` then puts in a new file.
+    static func failure(_ action: String, _ url: URL, _ error: SQLiteError) -> SyncError {
+        if error.isBusy {
+            return SyncError(.busy, "Could not \(action): the replica is busy. Try again shortly.")
+        }
+        if error.isCorrupt {
+            return SyncError(
+                .digestMismatch,
+                "Could not \(action): the local content database \(url.path) is damaged "
+                    + "(\(error.message)). Nothing was changed. Import a full snapshot, of the "
+                    + "installed release or a newer one, to repair it.")
+        }
+        return SyncError(.storage, "Could not \(action) \(url.path): \(error.message).")
     }
 }

@@ -13,6 +13,13 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
         return "SQLite error \(code): \(message)"
     }
 
+    /// True for SQLITE_CORRUPT and SQLITE_NOTADB: the file's pages are
+    /// damaged, or it is no database at all.
+    public var isCorrupt: Bool {
+        let primary = code & 0xff
+        return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB
+    }
+
     /// True for SQLITE_BUSY and SQLITE_LOCKED: another connection holds a lock.
     public var isBusy: Bool {
         let primary = code & 0xff

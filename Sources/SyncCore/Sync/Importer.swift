@@ -135,19 +135,20 @@ public struct Importer {
         let installer = ReleaseInstaller(
             channel: configuration.channel, trustedKeys: try configuration.trustedKeys(),
             logger: logger)
-        let replica = try Replica.openForWriting(at: configuration.replicaURL)
         var applied = [BundleHeader]()
         for (index, found) in chain.enumerated() {
             onEvent(.applying(step: index + 1, of: chain.count, found.header, size: found.size))
             // Read and verify again: the file may have changed since the scan.
             let header = try installer.install(
-                FileSystem.read(found.url), name: found.url.path, into: replica,
-                repairing: repairing && index == 0)
+                FileSystem.read(found.url), name: found.url.path,
+                into: configuration.replicaURL, repairing: repairing && index == 0)
             applied.append(header)
             onEvent(.applied(header))
         }
-        try QueryOutbox(configuration: configuration, logger: logger)
-            .applyAcknowledgements(from: replica)
+        if let replica = try Replica.openReadOnly(at: configuration.replicaURL) {
+            try QueryOutbox(configuration: configuration, logger: logger)
+                .applyAcknowledgements(from: replica)
+        }
         let releases = applied.map { String($0.targetRelease) }.joined(separator: ", ")
         return report(
             current, applied, scan,

@@ -9,19 +9,38 @@ struct ReleaseInstaller {
 
     /// - Parameters:
     ///   - repairing: accept a snapshot of the replica's own release, to
-    ///     repair a replica that failed its digest check.
+    ///     repair a replica that failed its digest check; the snapshot is
+    ///     built into a new file that replaces the damaged one.
     ///   - keepGoing: called often while the release is applied; false
     ///     stops it (see `Replica.apply`).
     @discardableResult
     func install(
-        _ data: Data, name: String, into replica: Replica, repairing: Bool,
+        _ data: Data, name: String, into replicaURL: URL, repairing: Bool,
         keepGoing: () -> Bool = { true }
     ) throws -> BundleHeader {
         let bundle = try Bundle.open(data, name: name, trustedKeys: trustedKeys)
         CrashPoint.verified.reach()
-        try replica.apply(
-            try bundle.releaseUpdate(), channel: channel, repairing: repairing,
-            keepGoing: keepGoing)
+        let update = try bundle.releaseUpdate()
+        if repairing && update.kind == .snapshot {
+            try Replica.rebuild(
+                at: replicaURL, applying: update, channel: channel, keepGoing: keepGoing)
+        } else {
+            do {
+                try Replica.openForWriting(at: replicaURL).apply(
+                    update, channel: channel, repairing: repairing, keepGoing: keepGoing)
+            } catch let error as SyncError where error.code == .digestMismatch
+                && update.kind == .snapshot
+            {
+                // A snapshot that does not fit may have met damaged pages
+                // of the old replica: built into a new file it may still.
+                // If it fails there too, the error is the snapshot's own.
+                logger.warning("replica.rebuilding", [
+                    ("release", String(update.targetRelease)), ("error", error.message),
+                ])
+                try Replica.rebuild(
+                    at: replicaURL, applying: update, channel: channel, keepGoing: keepGoing)
+            }
+        }
         logger.notice("bundle.applied", [
             ("release", String(bundle.header.targetRelease)),
             ("bundle", bundle.header.fileName),

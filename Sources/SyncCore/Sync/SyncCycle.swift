@@ -329,8 +329,8 @@ public struct SyncCycle {
             channel: configuration.channel, trustedKeys: try configuration.trustedKeys(),
             logger: logger)
         return try installer.install(
-            data, name: name, into: try Replica.openForWriting(at: configuration.replicaURL),
-            repairing: repairing, keepGoing: whileInstalling)
+            data, name: name, into: configuration.replicaURL, repairing: repairing,
+            keepGoing: whileInstalling)
     }
 
     private func checkBudget(_ state: SyncState, needing bytes: Int) throws {

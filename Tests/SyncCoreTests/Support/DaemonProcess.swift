@@ -14,7 +14,7 @@ final class DaemonProcess {
 
     init(config: URL, environment: [String: String] = [:], logIn directory: URL) throws {
         logURL = directory.appendingPathComponent("daemon-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.executableURL = Tool.buildDirectory.appendingPathComponent("mrc-syncd")
         process.arguments = ["--config", config.path, "run"]
         var inherited = ProcessInfo.processInfo.environment
