@@ -42,6 +42,7 @@ struct ScrubberTests {
         ("0 42194221942142149 4L234567 534", "[phone][passport] 534"),
         ("passport MB-1234567 with the agent", "passport [passport] with the agent"),
         ("my passport number is MB1234567", "my passport number is [passport]"),
+        ("passport MD112239\u{330} lost", "passport [passport]\u{330} lost"),
     ])
     func replaced(input: String, expected: String) {
         #expect(Scrubber.scrub(input).text == expected)

@@ -61,14 +61,22 @@ public enum Scrubber {
             let matches = expression.matches(
                 in: ascii, range: NSRange(ascii.startIndex..., in: ascii))
             guard !matches.isEmpty else { return 0 }
+            // Matches are counted in UTF-16 units and may end inside a
+            // character (a digit with a combining mark), where a String
+            // range cannot; scalar positions always exist.
+            var scalarAt = [Int](repeating: 0, count: ascii.utf16.count + 1)
+            var unit = 0
+            for (index, scalar) in scalars.enumerated() {
+                for _ in 0..<UTF16.width(scalar) {
+                    scalarAt[unit] = index
+                    unit += 1
+                }
+            }
+            scalarAt[unit] = scalars.count
             for match in matches.reversed() {
-                guard let range = Range(match.range, in: ascii) else { continue }
-                let start = ascii.unicodeScalars.distance(
-                    from: ascii.unicodeScalars.startIndex, to: range.lowerBound)
-                let length = ascii.unicodeScalars.distance(
-                    from: range.lowerBound, to: range.upperBound)
-                scalars.replaceSubrange(
-                    start..<(start + length), with: Array(placeholder.unicodeScalars))
+                let start = scalarAt[match.range.location]
+                let end = scalarAt[match.range.location + match.range.length]
+                scalars.replaceSubrange(start..<end, with: Array(placeholder.unicodeScalars))
             }
             return matches.count
         }
