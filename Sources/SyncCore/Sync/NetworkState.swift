@@ -10,9 +10,11 @@ public struct NetworkState: Codable, Equatable, Sendable {
 
     /// ISO 8601, UTC: the last poll that reached the repository.
     public var lastPollAt: String?
-    /// Validators of the cached index, for conditional requests.
+    /// Validators of the cached index, for conditional requests, and the
+    /// address they came from: another server's would mean nothing there.
     public var indexETag: String?
     public var indexLastModified: String?
+    public var indexURL: String?
     /// The newest `latest_release` of any verified index; an index older
     /// than this is refused.
     public var highestIndexRelease: Int?
@@ -34,6 +36,7 @@ public struct NetworkState: Codable, Equatable, Sendable {
         case lastPollAt = "last_poll_at"
         case indexETag = "index_etag"
         case indexLastModified = "index_last_modified"
+        case indexURL = "index_url"
         case highestIndexRelease = "highest_index_release"
         case download
         case nextAttemptAt = "next_attempt_at"

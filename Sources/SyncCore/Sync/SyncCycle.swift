@@ -189,10 +189,17 @@ public struct SyncCycle {
         let url = settings.repositoryURL.appendingPathComponent(RepositoryIndex.fileName)
         let cached = configuration.stateDirectory.appendingPathComponent(RepositoryIndex.fileName)
         let keys = try configuration.trustedKeys()
+        // Validators only mean something to the server that gave them. An
+        // ETag is preferred: a file restored from a backup has an older
+        // date, which "If-Modified-Since" takes for unchanged, but a new
+        // ETag. The date is sent only to servers that give no ETag.
         var headers = [String]()
-        if FileManager.default.fileExists(atPath: cached.path) {
-            if let etag = state.network.indexETag { headers.append("If-None-Match: \(etag)") }
-            if let modified = state.network.indexLastModified {
+        if FileManager.default.fileExists(atPath: cached.path),
+           state.network.indexURL == url.absoluteString
+        {
+            if let etag = state.network.indexETag {
+                headers.append("If-None-Match: \(etag)")
+            } else if let modified = state.network.indexLastModified {
                 headers.append("If-Modified-Since: \(modified)")
             }
         }
@@ -256,6 +263,7 @@ public struct SyncCycle {
             if exchange.head.status == 200 {
                 network.indexETag = exchange.head.headers["etag"]
                 network.indexLastModified = exchange.head.headers["last-modified"]
+                network.indexURL = url.absoluteString
             }
         }
         return index

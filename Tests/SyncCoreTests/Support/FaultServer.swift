@@ -30,6 +30,10 @@ final class FaultServer: @unchecked Sendable {
         /// HTML body when N is past the end; 304 when `If-None-Match` names
         /// the ETag, which is `"<size>-<mtime in seconds>"`.
         case normal
+        /// Like `.normal`, but with no `ETag`: freshness is judged by
+        /// `If-Modified-Since` alone, 304 when the file is not newer than
+        /// the date, as simple servers do.
+        case withoutETag
         /// Always 200 with the whole file, as servers without ranges do.
         case ignoreRange
         /// 206 starting at N rounded down to a multiple of `alignment`, as
@@ -331,6 +335,14 @@ extension FaultServer {
             let wanted = range.flatMap { byteRange($0, size: body.count) }
 
             switch behaviour {
+            case .withoutETag:
+                reply.headers.removeAll { $0.0 == "ETag" }
+                let since = request.headers["if-modified-since"].flatMap(parseHTTPDate)
+                if let since, modified <= since {
+                    return Reply(status: 304, headers: [], body: [])
+                }
+                reply.headers.append(("Accept-Ranges", "bytes"))
+                if let wanted { partial(&reply, wanted, whole: body) }
             case .normal, .storeThenDrop:
                 if isFresh(request.headers, etag: etag, modified: modified) {
                     return Reply(status: 304, headers: Array(reply.headers.dropFirst()), body: [])
