@@ -82,6 +82,21 @@ struct CommandLineTests {
         #expect(result.stdout == "/srv/sticks\n/media\n")
     }
 
+    @Test("export-queries without inbox_key says the questions wait and why")
+    func exportWithoutInboxKey() throws {
+        let world = try World()
+        let config = ["--config", world.configURL.path]
+        #expect(try Tool.syncd.run(config + ["log-query", "Is the agency licensed?"]).status == 0)
+        let stick = try world.scratch.directory("stick")
+
+        let result = try Tool.syncd.run(config + ["export-queries", stick.path])
+
+        #expect(result.status == SyncError.Code.configuration.rawValue)
+        #expect(result.stderr.contains("1 visitor question(s) are waiting"))
+        #expect(result.stderr.contains("inbox_key"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: stick.path).isEmpty)
+    }
+
     @Test("status reads the replica without creating or changing a file")
     func statusIsReadOnly() throws {
         let world = try World()

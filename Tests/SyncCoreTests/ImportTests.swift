@@ -136,6 +136,25 @@ struct ImportTests {
         #expect(try world.importBundles(from: snapshot).applied.isEmpty)
     }
 
+    @Test("an older bundle brought again is refused without alarming status")
+    func olderBundleIsNoFailure() throws {
+        var world = try World()
+        try world.publish()
+        world.content.reviseArticle(2, note: "Second release.")
+        try world.publish()
+        try world.importBundles(from: world.repository)
+        let config = ["--config", world.configURL.path]
+
+        let old = try Tool.syncd.run(
+            config + ["import", world.bundleURL("mm-main-1.snapshot.mrcb").path])
+
+        #expect(old.status == SyncError.Code.rollback.rawValue)
+        #expect(try world.replicaInfo().release == 2)
+        let status = try Tool.syncd.run(config + ["status"])
+        #expect(status.status == 0, "\(status.stdout)")
+        #expect(!status.stdout.contains("FAILED"))
+    }
+
     @Test("a delta is refused while the replica waits for a repairing snapshot")
     func deltaDoesNotClearNeedForSnapshot() throws {
         var world = try World()

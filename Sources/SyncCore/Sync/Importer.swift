@@ -72,9 +72,16 @@ public struct Importer {
                 needsSnapshot: false, resetSnapshotFlag: !report.applied.isEmpty)
             return report
         } catch let error as SyncError {
-            logger.error("import.failed", [("source", source), ("error", error.message)])
+            // An old bundle brought again is refused, but nothing is wrong:
+            // the centre already has newer content.
+            let harmless = error.code == .rollback
+            if harmless {
+                logger.notice("import.refused", [("source", source), ("error", error.message)])
+            } else {
+                logger.error("import.failed", [("source", source), ("error", error.message)])
+            }
             try? record(
-                .init(at: Timestamp.format(Date()), source: source, ok: false,
+                .init(at: Timestamp.format(Date()), source: source, ok: harmless,
                       message: error.message, errorCode: error.code.rawValue),
                 needsSnapshot: error.code == .digestMismatch, resetSnapshotFlag: false)
             throw error

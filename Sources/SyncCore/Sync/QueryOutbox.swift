@@ -95,6 +95,15 @@ public struct QueryOutbox {
         guard FileManager.default.fileExists(atPath: configuration.queryLogURL.path) else { return 0 }
         let log = try QueryLog.open(at: configuration.queryLogURL)
         let batches = try log.unacknowledgedBatches()
+        if batches.isEmpty, configuration.inboxKeyPath == nil,
+           case let pending = try log.summary().pending, pending > 0
+        {
+            throw SyncError(
+                .configuration,
+                "\(pending) visitor question(s) are waiting, but they cannot be sealed for the "
+                    + "central office: no inbox_key is set in the configuration. Set inbox_key "
+                    + "to the central office's inbox.pub; the questions stay on this computer.")
+        }
         guard !batches.isEmpty else { return 0 }
         let folder = root.appendingPathComponent(Self.stickFolder)
             .appendingPathComponent(configuration.centreID)
