@@ -36,13 +36,21 @@ struct ContentValidationTests {
         #expect(message.contains("Burmese (my) text is missing"))
     }
 
-    @Test("broken JSON names the file")
-    func brokenJSON() throws {
+    @Test("broken JSON names the file and where it breaks", arguments: [
+        ("[{\"id\": \"x\",", "agencies.json, the file ends in the middle"),
+        ("[\n  {\"id\": \"x\",\n   \"name\" \"Ko\"}\n]", "agencies.json, line 3, column 11:"),
+        ("[\n\"a\u{1}b\"]", "agencies.json, line 2, column 3: unescaped control character"),
+        // Columns count characters, not the 18 bytes of the Burmese word.
+        ("[\n {\"name\": \"မြန်မာ\" \"x\"}]",
+         "agencies.json, line 2, column \(" {\"name\": \"မြန်မာ\" ".count + 1):"),
+    ])
+    func brokenJSON(text: String, expected: String) throws {
         let scratch = try Scratch()
         let directory = try ContentFixture(articleCount: 2).write(to: scratch.path("content"))
-        try Data("[{\"id\": \"x\",".utf8).write(to: directory.appendingPathComponent("agencies.json"))
+        try Data(text.utf8).write(to: directory.appendingPathComponent("agencies.json"))
         let error = try #require(throws: SyncError.self) { try ContentSet.load(from: directory) }
-        #expect(error.message.contains("agencies.json: not valid JSON"))
+        #expect(error.code == .invalidContent)
+        #expect(error.message.contains(expected), "\(error.message)")
     }
 
     @Test("an unknown field, a bad status and a bad date are each reported")

@@ -46,7 +46,8 @@ public struct ContentSet: Sendable {
             do {
                 parsed = try JSONDecoder().decode(JSONValue.self, from: data)
             } catch {
-                problems.append("\(kind.file): not valid JSON (\(Self.describe(error))).")
+                let place = JSONSyntaxError.describe(data) ?? "not valid JSON (\(Self.describe(error)))"
+                problems.append("\(kind.file), \(place).")
                 continue
             }
             guard case .array(let items) = parsed else {
