@@ -158,4 +158,30 @@ struct WrongClockTests {
         #expect(clockWarnings.contains { $0.contains(offset > 0 ? "ahead of" : "behind") })
         #expect(status.text().contains("published \(StatusReport.humanDate(status.publishedAt!))"))
     }
+
+    @Test("without a network, content installed two years after publication makes status doubt the clock")
+    func clockAheadWithoutServer() throws {
+        let world = try World()
+        try world.publish()
+        try world.importBundles(from: world.repository)
+        // The stick was imported while the clock said two years later.
+        let ahead = Date().addingTimeInterval(2 * 365 * 86_400)
+        let database = try Database(path: world.configuration.replicaURL.path)
+        try database.run(
+            "UPDATE replica_meta SET value = ? WHERE key = 'applied_at'",
+            [.text(Timestamp.format(ahead))])
+
+        let status = try StatusReport.gather(configuration: world.configuration, now: ahead)
+
+        let warning = try #require(status.warnings.first { $0.contains("published on") })
+        #expect(warning.contains("clock may be ahead"))
+        #expect(warning.contains(StatusReport.humanDate(status.publishedAt!)))
+        // Installed soon after publication, old content is simply old.
+        try database.run(
+            "UPDATE replica_meta SET value = ? WHERE key = 'applied_at'",
+            [.text(Timestamp.format(Date()))])
+        let plain = try StatusReport.gather(configuration: world.configuration, now: ahead)
+        #expect(!plain.warnings.contains { $0.contains("clock") })
+        #expect(plain.warnings.contains { $0.contains("old") })
+    }
 }

@@ -82,6 +82,26 @@ public struct StatusReport: Sendable {
         return skew
     }
 
+    /// Releases reach centres within weeks of publication. One installed,
+    /// by this computer's clock, half a year or more after it was published
+    /// points at a clock that was ahead when it was installed, which no
+    /// server is there to confirm at a centre served by USB sticks.
+    static let suspiciousInstallDelay: TimeInterval = 180 * 86_400
+
+    private static func staleWarning(info: ReplicaInfo, published: Date, now: Date) -> String {
+        let age = humanAge(now.timeIntervalSince(published))
+        if let applied = info.appliedAt,
+           applied.timeIntervalSince(published) > suspiciousInstallDelay
+        {
+            return "The content was published on \(humanDate(published)), \(age) ago by this "
+                + "computer's clock, which also says it was installed on \(humanDate(applied)). "
+                + "The clock may be ahead: set the correct date and time. If the clock is "
+                + "right, the content is old: bring a newer release on a USB stick."
+        }
+        return "The content is \(age) old. "
+            + "Bring a newer release on a USB stick, or check the network link."
+    }
+
     private static func warnings(
         info: ReplicaInfo, state: SyncState, configuration: Configuration, now: Date
     ) -> [String] {
@@ -102,9 +122,7 @@ public struct StatusReport: Sendable {
             } else if now.addingTimeInterval(-skewBeyondTolerance(state, configuration))
                 .timeIntervalSince(published) > staleAfter
             {
-                warnings.append(
-                    "The content is \(humanAge(now.timeIntervalSince(published))) old. "
-                        + "Bring a newer release on a USB stick, or check the network link.")
+                warnings.append(staleWarning(info: info, published: published, now: now))
             }
         }
         if state.needsSnapshot {
