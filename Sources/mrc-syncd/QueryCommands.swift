@@ -75,8 +75,8 @@ func checkArgumentsAreUTF8() throws {
         guard let raw = CommandLine.unsafeArgv[index], String(validatingCString: raw) != nil else {
             throw SyncError(
                 .usage,
-                "Argument \(index) is not valid UTF-8 text. Type the question again, or set the "
-                    + "terminal to UTF-8.")
+                "The question, or another word on the command line, is not valid UTF-8 text, "
+                    + "so nothing was recorded. Type it again, or set the terminal to UTF-8.")
         }
     }
 }
