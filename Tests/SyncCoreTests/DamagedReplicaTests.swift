@@ -13,7 +13,8 @@ struct DamagedReplicaTests {
         var offset: UInt64 = 0
         do {
             let database = try Database(path: url.path)
-            let root = try database.scalar(
+            // The schema itself lives on page 1, after the 100-byte header.
+            let root = table == "sqlite_schema" ? 1 : try database.scalar(
                 "SELECT rootpage FROM sqlite_schema WHERE name = ?", [.text(table)])?.integer
             let pageSize = try database.scalar("PRAGMA page_size")?.integer
             try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -21,7 +22,7 @@ struct DamagedReplicaTests {
         }
         let handle = try FileHandle(forUpdatingAtPath: url.path).unwrap()
         defer { try? handle.close() }
-        try handle.seek(toOffset: offset + 8)
+        try handle.seek(toOffset: offset + (offset == 0 ? 100 : 8))
         try handle.write(contentsOf: Data(repeating: 0x5a, count: 400))
     }
 
@@ -67,6 +68,32 @@ struct DamagedReplicaTests {
         let report = try world.importBundles(from: world.bundleURL("mm-main-2.snapshot.mrcb"))
 
         #expect(report.applied.map(\.targetRelease) == [2])
+        try replicaIsSound(world, release: 2)
+    }
+
+    @Test("a replica too damaged to name its release takes the newest snapshot offered")
+    func unreadableReplica() throws {
+        var world = try World()
+        try world.publish()
+        try world.importBundles(from: world.bundleURL("mm-main-1.snapshot.mrcb"))
+        world.content.reviseArticle(2, note: "Second release.")
+        try world.publish()
+        try damage("sqlite_schema", in: world)
+        let config = ["--config", world.configURL.path]
+
+        let status = try Tool.syncd.run(config + ["status"])
+        #expect(status.status != 0)
+        #expect((status.stdout + status.stderr).contains("snapshot"))
+
+        // A stick with only the delta cannot help, and says so.
+        let delta = try Tool.syncd.run(
+            config + ["import", world.bundleURL("mm-main-1-2.delta.mrcb").path])
+        #expect(delta.status == SyncError.Code.digestMismatch.rawValue)
+        #expect(try world.state().needsSnapshot)
+
+        let report = try world.importBundles(from: world.repository)
+
+        #expect(report.applied.map(\.fileName) == ["mm-main-2.snapshot.mrcb"])
         try replicaIsSound(world, release: 2)
     }
 

@@ -102,7 +102,7 @@ public struct Importer {
             logger.warning("import.refused", [("error", refused.message)])
         }
 
-        let current = try Replica.openReadOnly(at: configuration.replicaURL)?.info() ?? .empty
+        let current = try ReleaseInstaller.currentRelease(configuration, logger: logger)
         let needsSnapshot = try SyncState.load(from: configuration.stateURL).needsSnapshot
         let isSingleFile = scan.bundles.count == 1 && scan.root.path == scan.bundles[0].url.path
         if isSingleFile {

@@ -7,6 +7,26 @@ struct ReleaseInstaller {
     let trustedKeys: [PublicKey]
     let logger: Logger
 
+    /// The release the replica holds, for planning what to install.
+    ///
+    /// A replica too damaged to say (its first pages or its `replica_meta`
+    /// unreadable) is taken as holding nothing, and the state file is
+    /// marked so that only a snapshot is installed, into a new file. The
+    /// centre then takes the newest snapshot offered: with the old release
+    /// unknown, nothing older can be told apart, and serving signed content
+    /// beats serving none.
+    static func currentRelease(_ configuration: Configuration, logger: Logger) throws
+        -> ReplicaInfo
+    {
+        do {
+            return try Replica.openReadOnly(at: configuration.replicaURL)?.info() ?? .empty
+        } catch let error as SyncError where error.code == .digestMismatch {
+            logger.warning("replica.unreadable", [("error", error.message)])
+            try SyncState.update(at: configuration.stateURL) { $0.needsSnapshot = true }
+            return .empty
+        }
+    }
+
     /// - Parameters:
     ///   - repairing: accept a snapshot of the replica's own release, to
     ///     repair a replica that failed its digest check; the snapshot is

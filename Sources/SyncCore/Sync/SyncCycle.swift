@@ -120,9 +120,9 @@ public struct SyncCycle {
     }
 
     private func pull() throws -> Outcome {
+        let current = try ReleaseInstaller.currentRelease(configuration, logger: logger)
         var state = try SyncState.load(from: configuration.stateURL)
         try checkBudget(state, needing: 0)
-        let current = try Replica.openReadOnly(at: configuration.replicaURL)?.info() ?? .empty
 
         onActivity("Checking \(settings.repositoryURL.host ?? "the repository") for new content")
         var received = 0
