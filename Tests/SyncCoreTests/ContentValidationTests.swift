@@ -40,14 +40,24 @@ struct ContentValidationTests {
         ("[{\"id\": \"x\",", "agencies.json, the file ends in the middle"),
         ("[\n  {\"id\": \"x\",\n   \"name\" \"Ko\"}\n]", "agencies.json, line 3, column 11:"),
         ("[\n\"a\u{1}b\"]", "agencies.json, line 2, column 3: unescaped control character"),
-        // Columns count characters, not the 18 bytes of the Burmese word.
-        ("[\n {\"name\": \"မြန်မာ\" \"x\"}]",
-         "agencies.json, line 2, column \(" {\"name\": \"မြန်မာ\" ".count + 1):"),
+        // Columns count code points, not the 18 bytes of the Burmese word.
+        ("[\n {\"name\": \"မြန်မာ\" \"x\"}]", "agencies.json, line 2, column 20:"),
     ])
     func brokenJSON(text: String, expected: String) throws {
+        try brokenJSON(bytes: Data(text.utf8), expected: expected)
+    }
+
+    @Test("a byte that is not UTF-8 is located")
+    func notUTF8() throws {
+        try brokenJSON(
+            bytes: Data("[\n {\"name\": \"ab".utf8) + Data([0xff]) + Data("\"}]".utf8),
+            expected: "agencies.json, line 2, column 14: not UTF-8 text")
+    }
+
+    private func brokenJSON(bytes: Data, expected: String) throws {
         let scratch = try Scratch()
         let directory = try ContentFixture(articleCount: 2).write(to: scratch.path("content"))
-        try Data(text.utf8).write(to: directory.appendingPathComponent("agencies.json"))
+        try bytes.write(to: directory.appendingPathComponent("agencies.json"))
         let error = try #require(throws: SyncError.self) { try ContentSet.load(from: directory) }
         #expect(error.code == .invalidContent)
         #expect(error.message.contains(expected), "\(error.message)")

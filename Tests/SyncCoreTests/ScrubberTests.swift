@@ -43,6 +43,9 @@ struct ScrubberTests {
         ("passport MB-1234567 with the agent", "passport [passport] with the agent"),
         ("my passport number is MB1234567", "my passport number is [passport]"),
         ("passport MD112239\u{330} lost", "passport [passport]\u{330} lost"),
+        ("my passport mb 1234567 please", "my passport [passport] please"),
+        ("passport no. mb-၁၂၃၄၅၆၇", "passport no. [passport]"),
+        ("nrc 12/MYK N 123456 lost", "nrc [nrc] lost"),
     ])
     func replaced(input: String, expected: String) {
         #expect(Scrubber.scrub(input).text == expected)

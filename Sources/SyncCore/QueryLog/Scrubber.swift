@@ -91,19 +91,29 @@ public enum Scrubber {
 
     /// `12/MaYaKa(N)123456`, `၁၂/မရက(နိုင်)၁၂၃၄၅၆`: state or region number,
     /// township code, citizenship type in brackets, six digits.
+    /// The citizenship type may also stand without brackets, between
+    /// spaces: `12/MYK N 123456`.
     private static let nrcRule = Rule(
         #"(?<![0-9])(1[0-4]|0?[1-9])\s*/\s*[A-Za-z\x{1000}-\x{109F}][A-Za-z\x{1000}-\x{109F} ]{1,20}"#
-            + #"\s*[(（]\s*"#
-            + #"[A-Za-z\x{1000}-\x{109F}]{1,8}\s*[)）]\s*[0-9]{5,6}(?![0-9])"#,
+            + #"(?:\s*[(（]\s*[A-Za-z\x{1000}-\x{109F}]{1,8}\s*[)）]"#
+            + #"|\s[A-Za-z\x{1000}-\x{109F}]{1,8}\s)\s*[0-9]{5,6}(?![0-9])"#,
         "[nrc]")
 
     /// One or two letters and six to eight digits: `MB1234567`, `mb1234567`,
-    /// `MA 654321`, `MB-1234567`. Set apart from the digits by a space or a
-    /// dash, only capitals count, so that a short word before an amount
-    /// (`Is 1500000 kyat`, `fee is 2000000`) is not taken for one.
+    /// `MA 654321`, `mb-1234567`. Set apart from the digits by a space or a
+    /// dash, the letters count when they are capitals or two letters that
+    /// are no common short word, so that `Is 1500000 kyat` or `fee is
+    /// 2000000` keeps its amount.
     private static let passportRule = Rule(
-        #"(?<![A-Za-z0-9])(?:[A-Za-z]{1,2}|[A-Z]{1,2}[ \-])[0-9]{6,8}(?![A-Za-z0-9])"#,
+        #"(?<![A-Za-z0-9])(?:[A-Za-z]{1,2}|[A-Z]{1,2}[ \-]|"#
+            + #"(?i:(?!(?:\#(shortWords))[ \-])[a-z]{2})[ \-])[0-9]{6,8}(?![A-Za-z0-9])"#,
         "[passport]")
+
+    /// English words of two letters that stand before numbers in questions.
+    private static let shortWords = [
+        "am", "an", "as", "at", "be", "by", "do", "go", "he", "if", "in", "is", "it", "me",
+        "my", "no", "of", "on", "or", "so", "to", "up", "us", "we",
+    ].joined(separator: "|")
 
     // MARK: - Phone numbers
 
