@@ -88,7 +88,18 @@ enum SyncCommand {
 
 enum VerifyCommand {
     static func run(configuration: Configuration) throws -> Int32 {
-        guard let replica = try Replica.openReadOnly(at: configuration.replicaURL) else {
+        let installed = try SyncState.load(from: configuration.stateURL).installedRelease ?? 0
+        let replica = try Replica.openReadOnly(at: configuration.replicaURL)
+        // An unreadable replica is not empty: the checks below say what is wrong.
+        let holdsContent = replica.map { (try? $0.info().release).map { $0 > 0 } ?? true }
+        guard let replica, holdsContent == true || installed == 0 else {
+            if installed > 0 {
+                print("The content database is missing or empty, although release \(installed) "
+                    + "was installed here. Import a full snapshot (of release \(installed) or "
+                    + "newer) to bring the content back.")
+                try markNeedsSnapshot(configuration)
+                return SyncError.Code.storage.rawValue
+            }
             print("No content is installed yet; there is nothing to check.")
             return 0
         }

@@ -97,6 +97,37 @@ struct DamagedReplicaTests {
         try replicaIsSound(world, release: 2)
     }
 
+    @Test("a replica that went missing or empty lets no older release in", arguments: [
+        "deleted", "emptied",
+    ])
+    func missingReplica(how: String) throws {
+        var world = try World()
+        try world.publish()
+        world.content.reviseArticle(2, note: "Second release.")
+        try world.publish()
+        try world.importBundles(from: world.repository)
+        let old = try world.stick(["mm-main-1.snapshot.mrcb"], named: "old")
+        let url = world.configuration.replicaURL
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: url.path + suffix)
+        }
+        if how == "emptied" { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        let config = ["--config", world.configURL.path]
+
+        let verify = try Tool.syncd.run(config + ["verify"])
+        #expect(verify.status == SyncError.Code.storage.rawValue)
+        #expect(verify.stdout.contains("release 2 was installed"))
+        let status = try StatusReport.gather(configuration: world.configuration)
+        #expect(status.warnings.contains { $0.contains("missing or empty") })
+
+        let refused = try Tool.syncd.run(config + ["import", old.path])
+        #expect(refused.status != 0)
+        #expect(try world.replicaInfo().release == 0)
+
+        try world.importBundles(from: world.bundleURL("mm-main-2.snapshot.mrcb"))
+        try replicaIsSound(world, release: 2)
+    }
+
     @Test("a replica rebuilt over damage takes the next delta as usual")
     func deltaAfterRebuild() throws {
         var world = try World()

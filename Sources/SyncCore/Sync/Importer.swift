@@ -71,17 +71,18 @@ public struct Importer {
                       partial: report.isClean ? nil : !report.applied.isEmpty),
                 needsSnapshot: false, resetSnapshotFlag: !report.applied.isEmpty)
             return report
-        } catch let error as SyncError {
-            // An old bundle brought again is refused, but nothing is wrong:
-            // the centre already has newer content.
-            let harmless = error.code == .rollback
-            if harmless {
-                logger.notice("import.refused", [("source", source), ("error", error.message)])
-            } else {
-                logger.error("import.failed", [("source", source), ("error", error.message)])
-            }
+        } catch let older as OlderBundle {
+            // Refused, but nothing is wrong: the centre has newer content.
+            logger.notice("import.refused", [("source", source), ("error", older.refusal.message)])
             try? record(
-                .init(at: Timestamp.format(Date()), source: source, ok: harmless,
+                .init(at: Timestamp.format(Date()), source: source, ok: true,
+                      message: older.refusal.message, errorCode: older.refusal.code.rawValue),
+                needsSnapshot: false, resetSnapshotFlag: false)
+            throw older.refusal
+        } catch let error as SyncError {
+            logger.error("import.failed", [("source", source), ("error", error.message)])
+            try? record(
+                .init(at: Timestamp.format(Date()), source: source, ok: false,
                       message: error.message, errorCode: error.code.rawValue),
                 needsSnapshot: error.code == .digestMismatch, resetSnapshotFlag: false)
             throw error
@@ -113,8 +114,14 @@ public struct Importer {
                 return report(current, [], scan, "Release \(current.release) is already installed.")
             }
             // Say why before touching the replica; applying checks again.
-            try found.header.step.checkApplicable(
-                onto: current, channel: channel, repairing: needsSnapshot)
+            do {
+                try found.header.step.checkApplicable(
+                    onto: current, channel: channel, repairing: needsSnapshot)
+            } catch let error as SyncError
+                where error.code == .rollback && found.header.targetRelease < current.release
+            {
+                throw OlderBundle(refusal: error)
+            }
             return try apply([found], from: current, scan: scan, repairing: needsSnapshot)
         }
 
@@ -150,6 +157,7 @@ public struct Importer {
                 FileSystem.read(found.url), name: found.url.path,
                 into: configuration.replicaURL, repairing: repairing && index == 0)
             applied.append(header)
+            try ReleaseInstaller.recordInstalled(header.targetRelease, configuration)
             onEvent(.applied(header))
         }
         if let replica = try Replica.openReadOnly(at: configuration.replicaURL) {
@@ -213,6 +221,14 @@ public struct Importer {
         return Report(
             fromRelease: current.release, toRelease: applied.last?.targetRelease ?? current.release,
             applied: applied, refused: scan.refused, incomplete: scan.incomplete, message: message)
+    }
+
+    /// A single bundle older than the installed release: refused with
+    /// `rollback`, but recorded as no failure. A different bundle of the
+    /// installed release itself stays a failure: it hints at two
+    /// repositories publishing one channel.
+    private struct OlderBundle: Error {
+        let refusal: SyncError
     }
 
     private func record(_ attempt: SyncState.Attempt, needsSnapshot: Bool, resetSnapshotFlag: Bool)

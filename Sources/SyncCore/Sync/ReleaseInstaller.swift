@@ -10,20 +10,31 @@ struct ReleaseInstaller {
     /// The release the replica holds, for planning what to install.
     ///
     /// A replica too damaged to say (its first pages or its `replica_meta`
-    /// unreadable) is taken as holding nothing, and the state file is
-    /// marked so that only a snapshot is installed, into a new file. The
-    /// centre then takes the newest snapshot offered: with the old release
-    /// unknown, nothing older can be told apart, and serving signed content
-    /// beats serving none.
+    /// unreadable), or one that went missing or empty after releases were
+    /// installed, is taken as holding the newest release ever installed
+    /// here, and the state file is marked so that only a snapshot of that
+    /// release or a newer one is installed, into a new file.
     static func currentRelease(_ configuration: Configuration, logger: Logger) throws
         -> ReplicaInfo
     {
+        let installed = try SyncState.load(from: configuration.stateURL).installedRelease ?? 0
+        var lost = ReplicaInfo.empty
+        lost.release = installed
         do {
-            return try Replica.openReadOnly(at: configuration.replicaURL)?.info() ?? .empty
+            let info = try Replica.openReadOnly(at: configuration.replicaURL)?.info() ?? .empty
+            guard info.release == 0, installed > 0 else { return info }
+            logger.warning("replica.missing", [("release", String(installed))])
         } catch let error as SyncError where error.code == .digestMismatch {
             logger.warning("replica.unreadable", [("error", error.message)])
-            try SyncState.update(at: configuration.stateURL) { $0.needsSnapshot = true }
-            return .empty
+        }
+        try SyncState.update(at: configuration.stateURL) { $0.needsSnapshot = true }
+        return lost
+    }
+
+    /// Remembers that `release` is installed, as the floor for later.
+    static func recordInstalled(_ release: Int, _ configuration: Configuration) throws {
+        try SyncState.update(at: configuration.stateURL) {
+            $0.installedRelease = max($0.installedRelease ?? 0, release)
         }
     }
 

@@ -107,7 +107,12 @@ public struct StatusReport: Sendable {
     ) -> [String] {
         var warnings = [String]()
         let staleAfter = configuration.staleAfter
-        if info.release == 0 {
+        if info.release == 0, let installed = state.installedRelease, installed > 0 {
+            warnings.append(
+                "The content database is missing or empty, although release \(installed) was "
+                    + "installed here. Import a full snapshot of release \(installed) or newer "
+                    + "to bring the content back.")
+        } else if info.release == 0 {
             warnings.append(
                 "No content is installed yet. Plug in a USB stick with content and run "
                     + "\"mrc-syncd import\" with the stick's folder.")

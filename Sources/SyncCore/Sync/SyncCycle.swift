@@ -166,6 +166,7 @@ public struct SyncCycle {
             onActivity("Installing release \(entry.targetRelease)")
             applied.append(try install(
                 data, name: entry.file, repairing: state.needsSnapshot && step == 0))
+            try ReleaseInstaller.recordInstalled(entry.targetRelease, configuration)
             try? FileManager.default.removeItem(at: partialURL(entry))
         }
         if let replica = try Replica.openReadOnly(at: configuration.replicaURL) {

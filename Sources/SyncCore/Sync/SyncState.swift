@@ -44,11 +44,15 @@ public struct SyncState: Codable, Equatable, Sendable {
     /// Set when a signed release did not match the replica: only a snapshot
     /// can repair it.
     public var needsSnapshot: Bool = false
+    /// The newest release ever installed here. A replica that went missing
+    /// or cannot be read lets no older release in.
+    public var installedRelease: Int?
     public var network = NetworkState()
 
     enum CodingKeys: String, CodingKey {
         case lastSync = "last_sync"
         case needsSnapshot = "needs_snapshot"
+        case installedRelease = "installed_release"
         case network
     }
 
@@ -58,6 +62,7 @@ public struct SyncState: Codable, Equatable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         lastSync = try container.decodeIfPresent(Attempt.self, forKey: .lastSync)
         needsSnapshot = try container.decodeIfPresent(Bool.self, forKey: .needsSnapshot) ?? false
+        installedRelease = try container.decodeIfPresent(Int.self, forKey: .installedRelease)
         network = try container.decodeIfPresent(NetworkState.self, forKey: .network) ?? NetworkState()
     }
 
