@@ -111,7 +111,7 @@ struct DamagedReplicaTests {
         for suffix in ["", "-wal", "-shm"] {
             try? FileManager.default.removeItem(atPath: url.path + suffix)
         }
-        if how == "emptied" { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        if how == "emptied" { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         let config = ["--config", world.configURL.path]
 
         let verify = try Tool.syncd.run(config + ["verify"])
