@@ -1,8 +1,9 @@
 #!/bin/sh
-# Measures how well `bandwidth_limit` holds: a centre syncs a ~1.4 MB
+# Measures how well `bandwidth_limit` holds: a centre syncs a ~1.8 MB
 # snapshot from nginx on loopback, once without a limit (the reference) and
 # once capped, and the ratio of the measured rate to the cap is reported.
-# The target is a ratio between 0.9 and 1.1 over a transfer of 10 s or more.
+# The target is a ratio between 0.9 and 1.1 over a transfer of 10 s or more;
+# the time the cap adds is the capped sync minus the uncapped one.
 #
 # Usage: bench/bandwidth.sh [LIMIT_BYTES_PER_SECOND]   (default 131072)
 # Prints a Markdown table and writes bench/results/bandwidth.json.
@@ -19,7 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 bench/make-content.py "$work/content" 560 1
+python3 bench/make-content.py "$work/content" 720 1
 "$bin/mrc-publish" keygen --out "$work/keys" 2>/dev/null
 "$bin/mrc-publish" release --content "$work/content" --repo "$work/srv/repository" \
     --key "$work/keys/publisher.key" >/dev/null 2>&1
@@ -45,7 +46,11 @@ timed_sync() {
 
 reference=$(timed_sync unlimited "")
 capped=$(timed_sync capped "bandwidth_limit = $limit")
-rate=$(echo "$size / $capped" | bc -l)
+# Both syncs start the program, fetch the index, verify and apply the
+# snapshot; the uncapped one does that and a loopback transfer of a few
+# milliseconds. What the cap adds is the capped sync minus that.
+transfer=$(echo "$capped - $reference" | bc -l)
+rate=$(echo "$size / $transfer" | bc -l)
 ratio=$(echo "$rate / $limit" | bc -l)
 reference_rate=$(echo "$size / $reference" | bc -l)
 
@@ -53,12 +58,14 @@ printf '| measure | value |\n| --- | --- |\n'
 printf '| bundle size | %d bytes |\n' "$size"
 printf '| uncapped transfer (reference) | %.2f s, %.0f bytes/s |\n' "$reference" "$reference_rate"
 printf '| bandwidth_limit | %d bytes/s |\n' "$limit"
-printf '| capped transfer | %.2f s, %.0f bytes/s |\n' "$capped" "$rate"
+printf '| capped sync | %.2f s |\n' "$capped"
+printf '| capped transfer (capped sync minus reference) | %.2f s, %.0f bytes/s |\n' \
+    "$transfer" "$rate"
 printf '| measured rate / limit | %.3f (target 0.9 to 1.1) |\n' "$ratio"
 
 mkdir -p bench/results
-printf '{"bundle_bytes": %d, "limit_bytes_per_second": %d, "capped_seconds": %.3f, "capped_rate": %.0f, "reference_seconds": %.3f, "rate_over_limit": %.4f}\n' \
-    "$size" "$limit" "$capped" "$rate" "$reference" "$ratio" > bench/results/bandwidth.json
+printf '{"bundle_bytes": %d, "limit_bytes_per_second": %d, "capped_seconds": %.3f, "transfer_seconds": %.3f, "capped_rate": %.0f, "reference_seconds": %.3f, "rate_over_limit": %.4f}\n' \
+    "$size" "$limit" "$capped" "$transfer" "$rate" "$reference" "$ratio" > bench/results/bandwidth.json
 
 # Within 10% of the cap, over a transfer long enough to mean something.
-echo "$ratio >= 0.9 && $ratio <= 1.1 && $capped >= 10" | bc -l | grep -q 1
+echo "$ratio >= 0.9 && $ratio <= 1.1 && $transfer >= 10" | bc -l | grep -q 1
