@@ -12,6 +12,12 @@ import Foundation
 ///
 /// Burmese digits (၀–၉) count as digits everywhere, and numbers may be
 /// split by spaces, dashes, dots or brackets.
+///
+/// Not caught, since no rule describes them without also removing what
+/// questions are about: a passport number run straight into a phone
+/// number (`MB123456709421234567`), long numbers that start like no phone
+/// number (`ID 123456789012`), and addresses spelled out (`mya at example
+/// dot org`).
 public enum Scrubber {
     public struct Result: Equatable, Sendable {
         public var text: String
