@@ -88,26 +88,13 @@ enum SyncCommand {
 
 enum VerifyCommand {
     static func run(configuration: Configuration) throws -> Int32 {
-        let installed = try SyncState.load(from: configuration.stateURL).installedRelease ?? 0
         let replica = try Replica.openReadOnly(at: configuration.replicaURL)
-        // An unreadable replica is not empty: the checks below say what is wrong.
-        let holdsContent = replica.map { (try? $0.info().release).map { $0 > 0 } ?? true }
-        guard let replica, holdsContent == true || installed == 0 else {
-            if installed > 0 {
-                print("The content database is missing or empty, although release \(installed) "
-                    + "was installed here. Import a full snapshot (of release \(installed) or "
-                    + "newer) to bring the content back.")
-                try markNeedsSnapshot(configuration)
-                return SyncError.Code.storage.rawValue
-            }
-            print("No content is installed yet; there is nothing to check.")
-            return 0
-        }
         let info: ReplicaInfo
         let problems: [String]
         let digest: ContentDigest
         do {
-            info = try replica.info()
+            info = try replica?.info() ?? .empty
+            guard let replica, info.release > 0 else { return try noContent(configuration) }
             problems = try replica.integrityProblems()
             digest = try replica.computeDigest()
         } catch let error as SyncError where error.code == .digestMismatch {
@@ -131,6 +118,21 @@ enum VerifyCommand {
         }
         print("The content is intact: release \(info.release), digest \(digest.shortHex).")
         return 0
+    }
+
+    /// No release in the replica: a new centre, or one whose replica went
+    /// missing or empty after releases were installed.
+    private static func noContent(_ configuration: Configuration) throws -> Int32 {
+        let installed = try SyncState.load(from: configuration.stateURL).installedRelease ?? 0
+        guard installed > 0 else {
+            print("No content is installed yet; there is nothing to check.")
+            return 0
+        }
+        print("The content database is missing or empty, although release \(installed) "
+            + "was installed here. Import a full snapshot (of release \(installed) or "
+            + "newer) to bring the content back.")
+        try markNeedsSnapshot(configuration)
+        return SyncError.Code.storage.rawValue
     }
 
     /// Lets `status` warn and the next import accept a repairing snapshot.

@@ -97,6 +97,20 @@ struct CommandLineTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: stick.path).isEmpty)
     }
 
+    @Test("verify of an empty replica file at a new centre says nothing is installed")
+    func verifyEmptyReplica() throws {
+        let world = try World()
+        try FileManager.default.createDirectory(
+            at: world.configuration.stateDirectory, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(
+            atPath: world.configuration.replicaURL.path, contents: nil)
+
+        let verify = try Tool.syncd.run(["--config", world.configURL.path, "verify"])
+
+        #expect(verify.status == 0)
+        #expect(verify.stdout.contains("No content is installed yet"))
+    }
+
     @Test("status reads the replica without creating or changing a file")
     func statusIsReadOnly() throws {
         let world = try World()
