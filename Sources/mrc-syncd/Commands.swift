@@ -40,6 +40,8 @@ enum ImportCommand {
                 progress("[\(step)/\(total)] Installing \(what) (\(formatBytes(size)))…")
             case .applied(let header):
                 progress("      release \(header.targetRelease) installed and checked.")
+            case .indexed:
+                progress("      search index updated.")
             }
         }
         let report = try importer.importBundles(from: path)

@@ -69,4 +69,66 @@ struct ContentDigestTests {
         #expect(try replica.rowCounts()["article"] == 97)
         #expect(try replica.rowCounts()["agency"] == 21)
     }
+
+    @Test("the documented test vector: topic rows ('rights', 2) and ('visas', 3)")
+    func testVector() throws {
+        let database = try Database(path: ":memory:")
+        try database.execute("""
+            CREATE TABLE topic (id TEXT PRIMARY KEY NOT NULL, position INTEGER NOT NULL) WITHOUT ROWID;
+            INSERT INTO topic VALUES ('rights', 2), ('visas', 3);
+            """)
+        #expect(try database.contentDigest().hex == """
+            3d127dd455672067f82d2e1f6b2c828beed6f9f8b64a5716f095ae0314920b0b\
+            8d7f44385be93fbfe30af0bd15bb9f227ec284ada91509acda12b539fa7f2c63
+            """)
+    }
+
+    /// A table with every storage class, edge cases included.
+    private func everyKind() throws -> Database {
+        let database = try Database(path: ":memory:")
+        try database.execute("""
+            CREATE TABLE t (k TEXT PRIMARY KEY NOT NULL, a, b, c) WITHOUT ROWID;
+            INSERT INTO t VALUES ('x', NULL, 1, 1.5), ('', 'မြန်မာ', X'', X'00FF'),
+                ('y', -9223372036854775808, '', 'a' || char(0) || 'b'), ('z', -0.0, 1e308, 7);
+            """)
+        return database
+    }
+
+    private func digestFromValues(_ database: Database) throws -> ContentDigest {
+        var digest = ContentDigest.empty
+        for row in try database.rows("SELECT * FROM t") { digest.add(table: "t", row: row) }
+        return digest
+    }
+
+    @Test("hashing rows where SQLite holds them gives the encoding of their values")
+    func scanMatchesEncoding() throws {
+        let database = try everyKind()
+        #expect(try database.contentDigest() == (try digestFromValues(database)))
+        #expect(try database.contentDigest() != .empty)
+    }
+
+    @Test("the digest recorded while statements change rows equals a full scan after")
+    func recorderMatchesScan() throws {
+        let database = try everyKind()
+        let recorder = DigestRecorder(
+            database: database, tables: try database.contentTables(),
+            digest: try database.contentDigest())
+        try recorder.record {
+            try database.execute("""
+                UPDATE t SET a = 'changed' WHERE k = 'x';
+                UPDATE t SET b = b WHERE k = 'z';
+                DELETE FROM t WHERE k = '';
+                INSERT INTO t VALUES ('new', X'01', NULL, 'ငွေ');
+                CREATE TABLE local_other (v);
+                INSERT INTO local_other VALUES (1);
+                """)
+        }
+        // Changes after recording stopped are not seen.
+        try database.execute("UPDATE t SET a = 'unseen' WHERE k = 'y'")
+        #expect(recorder.changes == 4)
+        #expect(!recorder.incomplete)
+        try database.execute("UPDATE t SET a = -9223372036854775808 WHERE k = 'y'")
+        #expect(recorder.digest == (try database.contentDigest()))
+        #expect(recorder.digest == (try digestFromValues(database)))
+    }
 }

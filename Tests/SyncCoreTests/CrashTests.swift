@@ -18,7 +18,7 @@ struct CrashTests {
         try world.useNetwork(server.baseURL, "stall_timeout = 3")
         let sync = ["--config", world.configURL.path, "sync"]
         #expect(try Tool.syncd.run(sync).status == 0)
-        world.content.reviseArticle(3, note: "the second release")
+        world.content.reviseArticle(3, note: "quokkasecond release")
         try world.publish(into: served)
         if point == .downloadHalfway {
             // Hold the body at its middle, so the kill lands there.
@@ -33,8 +33,10 @@ struct CrashTests {
         #expect(killed.signal == SIGKILL, "\(killed.stderr)")
         let replica = try #require(try Replica.openReadOnly(at: world.configuration.replicaURL))
         #expect(try replica.integrityProblems().isEmpty)
-        #expect(try replica.info().release == 1)
+        // Killed while indexing, the release is in; only the index lags.
+        #expect(try replica.info().release == (point == .indexing ? 2 : 1))
         #expect(try replica.computeDigest() == (try replica.info()).contentDigest)
+        #expect(try replica.searchIndexIsBehind() == (point == .indexing))
 
         server.setBehaviour(.normal, forPath: "/mm-main-1-2.delta.mrcb")
         let again = try Tool.syncd.run(sync)
@@ -44,6 +46,9 @@ struct CrashTests {
         #expect(try after.info().release == 2)
         #expect(try after.integrityProblems().isEmpty)
         #expect(try after.computeDigest() == (try after.info()).contentDigest)
+        #expect(try !after.searchIndexIsBehind())
+        let article = world.content.articles[3]["id"] as! String
+        #expect(try after.search("quokkasecond").map(\.recordID) == [article])
         // Healthy, but for the service not running in this test.
         let status = try StatusReport.gather(configuration: world.configuration)
         #expect(status.warnings.filter { !$0.contains("service is not running") }.isEmpty)

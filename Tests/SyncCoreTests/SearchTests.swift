@@ -125,6 +125,46 @@ struct SearchTests {
         #expect(try replica.search("Article 7", lang: "en").allSatisfy { $0.recordID != "article-7" })
     }
 
+    @Test("an index left behind its release drops removed records, and the next import catches it up")
+    func indexBehindTheRelease() throws {
+        var world = try World()
+        world.content = ContentFixture(articleCount: 30, agencyCount: 5)
+        world.content.articles[29]["title"] = ["my": "ဆောင်းပါး", "en": "Kangaroo notes"]
+        try world.publish()
+        try world.importBundles(from: world.bundleURL("mm-main-1.snapshot.mrcb"))
+        let replicaURL = world.configuration.replicaURL
+        let before = try #require(try Replica.openReadOnly(at: replicaURL))
+        #expect(try before.search("Kangaroo").map(\.recordID) == ["article-29"])
+
+        world.content.articles.removeLast()
+        world.content.reviseArticle(4, note: "Wallaby")
+        try world.publish()
+        // Release 2 applied the way a crash right after its transaction
+        // leaves it: the content moved, the index did not.
+        let delta = try Data(contentsOf: world.bundleURL("mm-main-1-2.delta.mrcb"))
+        let update = try Bundle.open(
+            delta, name: "delta", trustedKeys: [world.signingKey.publicKey]
+        ).releaseUpdate()
+        try Replica.openForWriting(at: replicaURL).apply(update, channel: "mm-main")
+
+        let behind = try #require(try Replica.openReadOnly(at: replicaURL))
+        #expect(try behind.info().release == 2)
+        #expect(try behind.searchIndexIsBehind())
+        // The stale entry is still in the index; its record is not shown.
+        #expect(try behind.rows(
+            "SELECT count(*) FROM local_search WHERE local_search MATCH 'Kangaroo'"
+        ).first?.first?.integer == 1)
+        #expect(try behind.search("Kangaroo").isEmpty)
+        #expect(try behind.search("Wallaby").isEmpty)
+
+        // Nothing new to import; the index catches up all the same.
+        let report = try world.importBundles(from: world.bundleURL("mm-main-1-2.delta.mrcb"))
+        #expect(report.applied.isEmpty)
+        let after = try #require(try Replica.openReadOnly(at: replicaURL))
+        #expect(try !after.searchIndexIsBehind())
+        #expect(try after.search("Wallaby").map(\.recordID) == ["article-4"])
+    }
+
     @Test("search from the command line records the question unless --no-log")
     func commandLine() throws {
         let (world, _) = try sampleReplica()

@@ -67,17 +67,22 @@ struct ServiceTests {
         #expect(statuses.contains { $0.hasPrefix("Checking 127.0.0.1 for new content") })
         #expect(statuses.contains { $0.hasPrefix("Downloading release 1 (full)") })
         #expect(statuses.contains("Installing release 1"))
+        #expect(statuses.contains("Updating the search index for release 1"))
         #expect(statuses.suffix(2) == ["Stopping", "Stopped"])
 
-        // Between "Installing" and the next status only the apply runs:
-        // any ping there came from inside the SQLite transaction.
+        // From "Installing" to the status after "Updating the search index"
+        // only the release's transaction and the index's run: any ping
+        // there came from inside an SQLite transaction.
         let installing = try #require(
             messages.firstIndex { $0.value("STATUS") == "Installing release 1" })
+        let indexing = try #require(messages[installing...].firstIndex {
+            $0.value("STATUS") == "Updating the search index for release 1"
+        })
         let installed = try #require(
-            messages[(installing + 1)...].firstIndex { $0.value("STATUS") != nil })
+            messages[(indexing + 1)...].firstIndex { $0.value("STATUS") != nil })
         let pings = messages[installing..<installed].filter { $0.has("WATCHDOG=1") }
         let seconds = messages[installed].arrived.timeIntervalSince(messages[installing].arrived)
-        #expect(pings.count >= 1, "no ping during an apply of \(seconds) s")
+        #expect(pings.count >= 1, "no ping while installing and indexing for \(seconds) s")
         #expect(try world.replicaInfo().release == 1)
     }
 

@@ -55,6 +55,22 @@ public struct ContentDigest: Equatable, Sendable, CustomStringConvertible {
         for index in lanes.indices { lanes[index] &-= hash[index] }
     }
 
+    /// Adds one row's hash, as `RowHasher` returns it.
+    mutating func add(hash: UnsafeRawBufferPointer) {
+        for lane in 0..<Self.laneCount {
+            lanes[lane] &+= UInt64(littleEndian: hash.loadUnaligned(
+                fromByteOffset: lane * 8, as: UInt64.self))
+        }
+    }
+
+    /// Takes one row's hash away again.
+    mutating func subtract(hash: UnsafeRawBufferPointer) {
+        for lane in 0..<Self.laneCount {
+            lanes[lane] &-= UInt64(littleEndian: hash.loadUnaligned(
+                fromByteOffset: lane * 8, as: UInt64.self))
+        }
+    }
+
     private static func lanes(of bytes: Data) -> [UInt64] {
         let raw = [UInt8](bytes)
         return (0..<laneCount).map { lane in

@@ -1,15 +1,21 @@
-/// A content table as found in a database: its name, and the statement that
-/// reads one row by primary key with every column in declared order.
+import CSQLite
+
+/// A content table as found in a database: its name, its columns and
+/// which of them make up the primary key.
 struct ContentTable {
     let name: String
-    let primaryKeyColumns: [String]
-
-    var selectByKey: String {
-        let condition = primaryKeyColumns.map { "\(quote($0)) = ?" }.joined(separator: " AND ")
-        return "SELECT * FROM \(quote(name)) WHERE \(condition)"
-    }
+    let columnCount: Int
+    /// The positions of the primary key's columns, in column order.
+    let primaryKeyPositions: [Int]
 
     var selectAll: String { "SELECT * FROM \(quote(name))" }
+
+    /// Whether a patchset's changes under `summary` address rows of this
+    /// table the way SQLite will apply them: same columns, same key.
+    func matches(_ summary: Patchset.TableSummary) -> Bool {
+        summary.name == name && summary.columnCount == columnCount
+            && summary.primaryKeyColumns == primaryKeyPositions
+    }
 }
 
 extension Database {
@@ -27,17 +33,16 @@ extension Database {
         ).compactMap { $0.first?.text }
         return try names.map { name in
             // table_info lists pk as the column's position in the key, 0 if
-            // it is not part of it.
-            let columns = try rows("SELECT name, pk FROM pragma_table_info(?)", [.text(name)])
-            let key = columns
-                .compactMap { row -> (Int64, String)? in
-                    guard let position = row[1].integer, position > 0, let column = row[0].text
-                    else { return nil }
-                    return (position, column)
-                }
-                .sorted { $0.0 < $1.0 }
-                .map(\.1)
-            return ContentTable(name: name, primaryKeyColumns: key)
+            // it is not part of it; patchsets flag key columns in column
+            // order, whatever their order in the key.
+            let columns = try rows("SELECT cid, pk FROM pragma_table_info(?)", [.text(name)])
+            let key = columns.compactMap { row -> Int? in
+                guard let column = row[0].integer, let position = row[1].integer, position > 0
+                else { return nil }
+                return Int(column)
+            }
+            return ContentTable(
+                name: name, columnCount: columns.count, primaryKeyPositions: key.sorted())
         }
     }
 }
@@ -47,11 +52,16 @@ extension Database {
     /// `verify` and for the publisher. Applying a release never needs it.
     func contentDigest() throws -> ContentDigest {
         var digest = ContentDigest.empty
+        let hasher = RowHasher()
         for table in try contentTables() {
             let statement = try prepare(table.selectAll)
+            let prefix = RowHasher.prefix(table: table.name)
+            let count = sqlite3_column_count(statement.handle)
             try statement.bind([])
             while try statement.step() {
-                digest.add(table: table.name, row: statement.row())
+                digest.add(hash: hasher.hash(prefix: prefix, count: count) {
+                    sqlite3_column_value(statement.handle, $0)
+                })
             }
         }
         return digest

@@ -22,6 +22,30 @@ extension Replica {
         _ update: ReleaseUpdate, channel: String, repairing: Bool = false,
         keepGoing: () -> Bool = { true }
     ) throws {
+        try stoppable(
+            keepGoing,
+            stopped: "Installing release \(update.targetRelease) was stopped before it finished. "
+                + "Nothing was changed; it is installed again on the next attempt."
+        ) {
+            try storage("apply release \(update.targetRelease)") {
+                try database.writeTransaction {
+                    let current = try info()
+                    try update.step.checkApplicable(
+                        onto: current, channel: channel, repairing: repairing)
+                    try applyRows(of: update, onto: current)
+                    try writeMeta(for: update, over: current)
+                    CrashPoint.applying.reach()
+                }
+            }
+        }
+    }
+
+    /// Runs `body` with `keepGoing` asked every few thousand SQLite steps;
+    /// when it says no, the statement running then fails, and so `body`,
+    /// which is reported with the message `stopped`.
+    func stoppable(_ keepGoing: () -> Bool, stopped message: String, _ body: () throws -> Void)
+        throws
+    {
         var stopped = false
         do {
             // Only the statement running when asked is stopped: the rollback
@@ -31,45 +55,41 @@ extension Replica {
                 stopped = true
                 return false
             }
-            try database.withProgressHandler(progress) {
-                try storage("apply release \(update.targetRelease)") {
-                    try database.writeTransaction {
-                        let current = try info()
-                        try update.step.checkApplicable(
-                            onto: current, channel: channel, repairing: repairing)
-                        try applyRows(of: update, onto: current)
-                        try writeMeta(for: update)
-                        CrashPoint.applying.reach()
-                    }
-                }
-            }
+            try database.withProgressHandler(progress) { try body() }
         } catch where stopped {
-            throw SyncError(
-                .storage,
-                "Installing release \(update.targetRelease) was stopped before it finished. "
-                    + "Nothing was changed; it is installed again on the next attempt.")
+            throw SyncError(.storage, message)
         }
     }
 
     private func applyRows(of update: ReleaseUpdate, onto current: ReplicaInfo) throws {
-        var digest: ContentDigest
+        let base: ContentDigest
         switch update.kind {
         case .snapshot:
             for table in try database.contentTables() {
                 try database.execute("DROP TABLE \(quote(table.name))")
             }
-            digest = .empty
+            base = .empty
         case .delta:
-            digest = current.contentDigest
+            base = current.contentDigest
         }
         for statement in update.schemaStatements {
             try database.execute(statement)
         }
 
-        let touched = try TouchedRows(patchset: update.patchset, database: database)
-        try touched.forEachRow { table, row in digest.remove(table: table, row: row) }
+        // SQLite skips the changes of a table it cannot match, so a table
+        // the replica lacks, or has with other columns, is refused first.
+        let tables = try database.contentTables()
+        let summaries = try update.patchset.tableSummaries()
+        for summary in summaries where !tables.contains(where: { $0.matches(summary) }) {
+            throw SyncError(
+                .malformed,
+                "The bundle changes a table the replica does not have, or has with other "
+                    + "columns: \(summary.name).")
+        }
+
+        let recorder = DigestRecorder(database: database, tables: tables, digest: base)
         do {
-            try update.patchset.apply(to: database)
+            try recorder.record { try update.patchset.apply(to: database) }
         } catch let conflict as PatchsetConflict {
             throw SyncError(
                 .digestMismatch,
@@ -77,19 +97,26 @@ extension Replica {
                     + "The replica was left at release \(current.release); "
                     + "import a full snapshot to repair it.")
         }
-        try touched.forEachRow { table, row in digest.add(table: table, row: row) }
-
-        guard digest == update.contentDigest else {
+        let expected = summaries.reduce(0) { $0 + $1.changes }
+        guard !recorder.incomplete, recorder.changes == expected else {
+            throw SyncError(
+                .storage,
+                "While applying release \(update.targetRelease), SQLite reported "
+                    + "\(recorder.changes) of the bundle's \(expected) row changes"
+                    + (recorder.incomplete ? " and withheld some of their values" : "")
+                    + ". Nothing was changed: the replica is still at release "
+                    + "\(current.release).")
+        }
+        guard recorder.digest == update.contentDigest else {
             throw SyncError(
                 .digestMismatch,
                 "After applying release \(update.targetRelease) the content did not match "
                     + "what the central office signed. Nothing was changed: the replica is "
                     + "still at release \(current.release). Import a full snapshot to repair it.")
         }
-        try updateSearchIndex(documents: update.kind == .snapshot ? nil : touched.searchDocuments)
     }
 
-    private func writeMeta(for update: ReleaseUpdate) throws {
+    private func writeMeta(for update: ReleaseUpdate, over current: ReplicaInfo) throws {
         let values: [(String, String)] = [
             ("channel", update.channel),
             ("release", String(update.targetRelease)),
@@ -103,6 +130,11 @@ extension Replica {
         for (key, value) in values {
             try statement.run([.text(key), .text(value)])
         }
+        // A replica from before the search index was kept up separately
+        // has no record of the release it indexes; it is the old one.
+        try database.run(
+            "INSERT OR IGNORE INTO replica_meta (key, value) VALUES (?, ?)",
+            [.text(Self.searchReleaseKey), .text(String(current.release))])
     }
 }
 
@@ -173,55 +205,5 @@ extension ReleaseUpdate {
         ReleaseStep(
             kind: kind, channel: channel, baseRelease: baseRelease, targetRelease: targetRelease,
             schemaVersion: schemaVersion)
-    }
-}
-
-/// The rows a patchset touches, found by primary key, so the digest can be
-/// updated for exactly those rows before and after the change.
-private struct TouchedRows {
-    private let lookups: [(table: String, statement: Statement, keys: [[SQLiteValue]])]
-
-    init(patchset: Patchset, database: Database) throws {
-        var tables = [String: ContentTable]()
-        for table in try database.contentTables() { tables[table.name] = table }
-        var keys = [String: [[SQLiteValue]]]()
-        try patchset.forEachChange { change in
-            guard let table = tables[change.table],
-                  table.primaryKeyColumns.count == change.primaryKey.count
-            else {
-                throw SyncError(
-                    .malformed,
-                    "The bundle changes a table the replica does not have: \(change.table).")
-            }
-            keys[change.table, default: []].append(change.primaryKey)
-        }
-        lookups = try keys.keys.sorted().map { name in
-            (name, try database.prepare(tables[name]!.selectByKey), keys[name]!)
-        }
-    }
-
-    /// The search entries the touched rows feed.
-    var searchDocuments: Set<Replica.SearchDocument> {
-        var documents = Set<Replica.SearchDocument>()
-        for lookup in lookups {
-            for key in lookup.keys {
-                if let document = Replica.SearchDocument(table: lookup.table, primaryKey: key) {
-                    documents.insert(document)
-                }
-            }
-        }
-        return documents
-    }
-
-    /// Calls `body` with every touched row that exists now.
-    func forEachRow(_ body: (String, [SQLiteValue]) throws -> Void) throws {
-        for lookup in lookups {
-            for key in lookup.keys {
-                try lookup.statement.bind(key)
-                if try lookup.statement.step() {
-                    try body(lookup.table, lookup.statement.row())
-                }
-            }
-        }
     }
 }

@@ -9,9 +9,15 @@ import Foundation
 /// numbers alike.
 ///
 /// The index is the replica's own (`local_search`, with `local_search_doc`
-/// mapping entries to records), kept in step inside the transaction that
-/// applies a release, for exactly the texts and numbers the release
-/// touched.
+/// mapping entries to records). It is brought up to a release in a
+/// transaction of its own, right after the release's: re-indexing the texts
+/// of a large release takes several times as long as applying it, and
+/// neither the new content nor a crash should wait for that. `replica_meta`
+/// records the release the index holds (`search_release`), written in the
+/// same transaction as the index. Until the index catches up, a changed
+/// text is found by its old words, and a hit on a record the release
+/// removed is dropped; after a crash in between, the next writer rebuilds
+/// the index.
 extension Replica {
     public struct SearchHit: Equatable, Sendable {
         public var kind: String
@@ -41,15 +47,85 @@ extension Replica {
         "title": 4, "name": 4, "licence_number": 4, "summary": 2, "phones": 2,
     ]
 
-    /// Re-indexes the texts and numbers whose rows a release touched, or
-    /// everything after a snapshot.
-    func updateSearchIndex(documents: Set<SearchDocument>?) throws {
-        try database.execute(Self.searchSchema)
-        guard let documents else {
-            try rebuildSearchIndex()
-            return
+    static let searchReleaseKey = "search_release"
+
+    /// Whether the search index lags behind the installed release.
+    public func searchIndexIsBehind() throws -> Bool {
+        try storage("read the replica") {
+            try database.readTransaction { try searchState().isBehind }
         }
-        try SearchIndexer(database: database).reindex(documents.sorted())
+    }
+
+    /// Brings the search index up to the installed release, in a
+    /// transaction of its own.
+    ///
+    /// - Parameters:
+    ///   - update: the release just applied, if known. A delta from the
+    ///     release the index holds re-indexes only the texts and numbers
+    ///     it touched; anything else rebuilds the whole index.
+    ///   - keepGoing: asked often; false stops and rolls back, and the
+    ///     index stays where it was.
+    /// - Returns: false if the index was already up to date.
+    @discardableResult
+    public func updateSearchIndex(after update: ReleaseUpdate? = nil,
+                                  keepGoing: () -> Bool = { true }) throws -> Bool
+    {
+        var changed = false
+        try stoppable(
+            keepGoing,
+            stopped: "Updating the search index was stopped before it finished; "
+                + "it is done again on the next start."
+        ) {
+            try storage("update the search index") {
+                try database.writeTransaction {
+                    let state = try searchState()
+                    guard state.isBehind else { return }
+                    try database.execute(Self.searchSchema)
+                    if let update, update.kind == .delta, state.hasIndex,
+                       update.targetRelease == state.release,
+                       update.baseRelease == state.indexedRelease
+                    {
+                        let documents = try SearchDocument.touched(by: update.patchset)
+                        try SearchIndexer(database: database).reindex(documents.sorted())
+                    } else {
+                        try rebuildSearchIndex()
+                    }
+                    try database.run(
+                        "INSERT OR REPLACE INTO replica_meta (key, value) VALUES (?, ?)",
+                        [.text(Self.searchReleaseKey), .text(String(state.release))])
+                    CrashPoint.indexing.reach()
+                    changed = true
+                }
+            }
+        }
+        return changed
+    }
+
+    private struct SearchState {
+        var release: Int
+        /// Nil for a replica from before the index was kept up separately,
+        /// whose index was always in step.
+        var indexedRelease: Int?
+        var hasIndex: Bool
+
+        var isBehind: Bool {
+            guard release > 0 else { return false }
+            return !hasIndex || (indexedRelease.map { $0 != release } ?? false)
+        }
+    }
+
+    private func searchState() throws -> SearchState {
+        let info = try info()
+        guard info.release > 0 else {
+            return SearchState(release: 0, indexedRelease: nil, hasIndex: false)
+        }
+        let indexed = try database.scalar(
+            "SELECT value FROM replica_meta WHERE key = ?", [.text(Self.searchReleaseKey)])
+        let hasIndex = try database.scalar(
+            "SELECT 1 FROM sqlite_schema WHERE name = 'local_search'") != nil
+        return SearchState(
+            release: info.release, indexedRelease: indexed?.text.flatMap { Int($0) },
+            hasIndex: hasIndex)
     }
 
     /// Fills the index from scratch with a few set-wide statements, which
@@ -108,6 +184,17 @@ extension Replica {
             }
         }
 
+        /// The entries fed by the rows a patchset changes.
+        static func touched(by patchset: Patchset) throws -> Set<SearchDocument> {
+            var documents = Set<SearchDocument>()
+            try patchset.forEachChange { change in
+                if let document = SearchDocument(table: change.table, primaryKey: change.primaryKey) {
+                    documents.insert(document)
+                }
+            }
+            return documents
+        }
+
         var key: [SQLiteValue] {
             [.text(kind), .text(recordID), .text(field), .text(lang)]
         }
@@ -145,12 +232,19 @@ extension Replica {
                     best[key] = SearchHit(kind: kind, recordID: id, title: "", score: score)
                 }
             }
-            var hits = best.values.sorted {
+            let ranked = best.values.sorted {
                 ($0.score, $0.kind, $0.recordID) < ($1.score, $1.kind, $1.recordID)
             }
-            hits = Array(hits.prefix(limit))
-            for index in hits.indices {
-                hits[index].title = try title(of: hits[index], lang: lang ?? "en")
+            // An entry the index has not caught up with may name a record
+            // the installed release removed.
+            let exists = try database.prepare(
+                "SELECT 1 FROM text WHERE kind = ? AND record_id = ? LIMIT 1")
+            var hits = [SearchHit]()
+            for var hit in ranked where hits.count < limit {
+                guard try !exists.rows([.text(hit.kind), .text(hit.recordID)]).isEmpty
+                else { continue }
+                hit.title = try title(of: hit, lang: lang ?? "en")
+                hits.append(hit)
             }
             return hits
         }

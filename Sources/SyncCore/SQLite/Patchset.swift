@@ -80,6 +80,68 @@ public struct Patchset: Sendable {
         }
     }
 
+    /// The tables a patchset changes, as its table headers describe them.
+    public struct TableSummary: Equatable, Sendable {
+        public let name: String
+        public let columnCount: Int
+        /// The positions of the primary key's columns, in column order.
+        public let primaryKeyColumns: [Int]
+        public var changes: Int
+    }
+
+    /// Reads only the table headers and counts the changes under each,
+    /// which is far cheaper than `forEachChange`: no value is copied out.
+    public func tableSummaries() throws -> [TableSummary] {
+        guard !bytes.isEmpty else { return [] }
+        var summaries = [TableSummary]()
+        var copy = bytes
+        try copy.withUnsafeMutableBytes { raw in
+            var iterator: OpaquePointer?
+            var rc = sqlite3changeset_start(&iterator, Int32(raw.count), raw.baseAddress)
+            guard rc == SQLITE_OK else {
+                throw SQLiteError(code: rc, message: "unreadable patchset", sql: nil)
+            }
+            var lastName: UnsafePointer<CChar>?
+            var failed = false
+            while sqlite3changeset_next(iterator) == SQLITE_ROW {
+                var name: UnsafePointer<CChar>?
+                var columns: Int32 = 0
+                var op: Int32 = 0
+                var indirect: Int32 = 0
+                guard sqlite3changeset_op(iterator, &name, &columns, &op, &indirect) == SQLITE_OK,
+                      let name
+                else {
+                    failed = true
+                    break
+                }
+                // The iterator hands out the same name while it reads the
+                // changes of one table.
+                if name != lastName || summaries.isEmpty {
+                    var flags: UnsafeMutablePointer<UInt8>?
+                    guard sqlite3changeset_pk(iterator, &flags, &columns) == SQLITE_OK,
+                          let flags
+                    else {
+                        failed = true
+                        break
+                    }
+                    summaries.append(TableSummary(
+                        name: String(cString: name), columnCount: Int(columns),
+                        primaryKeyColumns: (0..<Int(columns)).filter { flags[$0] != 0 },
+                        changes: 0))
+                    lastName = name
+                }
+                summaries[summaries.count - 1].changes += 1
+            }
+            rc = sqlite3changeset_finalize(iterator)
+            guard rc == SQLITE_OK, !failed else {
+                throw SQLiteError(
+                    code: rc == SQLITE_OK ? SQLITE_CORRUPT : rc, message: "unreadable patchset",
+                    sql: nil)
+            }
+        }
+        return summaries
+    }
+
     private static func change(at iterator: OpaquePointer) throws -> Change {
         var tableName: UnsafePointer<CChar>?
         var columnCount: Int32 = 0

@@ -19,6 +19,9 @@ public enum CrashPoint: String, CaseIterable, Sendable {
     case verified = "verified"
     /// The rows are changed inside the apply transaction, not committed.
     case applying = "applying"
+    /// The release is committed; the search index is being brought up to
+    /// it in its own transaction, not committed.
+    case indexing = "indexing"
     /// A batch is written inside the sealing transaction, not committed.
     case sealing = "sealing"
     /// The server answered 2xx to an upload; the batch is not yet marked.
@@ -26,7 +29,7 @@ public enum CrashPoint: String, CaseIterable, Sendable {
 
     /// The steps of fetching and applying content.
     public static let contentSteps: [CrashPoint] = [
-        .indexSaved, .downloadHalfway, .downloadComplete, .verified, .applying,
+        .indexSaved, .downloadHalfway, .downloadComplete, .verified, .applying, .indexing,
     ]
 
     static let environmentKey = "MRC_SYNCD_CRASH_AT"

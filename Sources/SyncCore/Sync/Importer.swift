@@ -10,6 +10,8 @@ public struct Importer {
         case scanned(bundles: Int, skipped: Int, refused: Int, incomplete: Int)
         case applying(step: Int, of: Int, BundleHeader, size: Int)
         case applied(BundleHeader)
+        /// The search index caught up with a release just applied.
+        case indexed(BundleHeader)
     }
 
     public struct Report: Sendable {
@@ -90,6 +92,8 @@ public struct Importer {
     }
 
     private func run(_ path: URL) throws -> Report {
+        // An index left behind by a crash is caught up before anything else.
+        ReleaseInstaller.updateSearchIndex(of: configuration.replicaURL, after: nil, logger: logger)
         let channel = configuration.channel
         let scan = try DirectorySource.scan(
             path, channel: channel, trustedKeys: try configuration.trustedKeys())
@@ -153,12 +157,17 @@ public struct Importer {
         for (index, found) in chain.enumerated() {
             onEvent(.applying(step: index + 1, of: chain.count, found.header, size: found.size))
             // Read and verify again: the file may have changed since the scan.
-            let header = try installer.install(
+            let (header, update) = try installer.install(
                 FileSystem.read(found.url), name: found.url.path,
                 into: configuration.replicaURL, repairing: repairing && index == 0)
             applied.append(header)
             try ReleaseInstaller.recordInstalled(header.targetRelease, configuration)
             onEvent(.applied(header))
+            if ReleaseInstaller.updateSearchIndex(
+                of: configuration.replicaURL, after: update, logger: logger)
+            {
+                onEvent(.indexed(header))
+            }
         }
         if let replica = try Replica.openReadOnly(at: configuration.replicaURL) {
             try QueryOutbox(configuration: configuration, logger: logger)

@@ -44,11 +44,13 @@ struct ReleaseInstaller {
     ///     built into a new file that replaces the damaged one.
     ///   - keepGoing: called often while the release is applied; false
     ///     stops it (see `Replica.apply`).
+    /// - Returns: the bundle's header and its release, for
+    ///   `updateSearchIndex(of:after:keepGoing:)`.
     @discardableResult
     func install(
         _ data: Data, name: String, into replicaURL: URL, repairing: Bool,
         keepGoing: () -> Bool = { true }
-    ) throws -> BundleHeader {
+    ) throws -> (header: BundleHeader, update: ReleaseUpdate) {
         let bundle = try Bundle.open(data, name: name, trustedKeys: trustedKeys)
         CrashPoint.verified.reach()
         let update = try bundle.releaseUpdate()
@@ -77,6 +79,36 @@ struct ReleaseInstaller {
             ("bundle", bundle.header.fileName),
             ("bytes", String(data.count)),
         ])
-        return bundle.header
+        return (bundle.header, update)
+    }
+
+    /// Brings the search index up to the installed release, after the
+    /// release's own transaction; `update` is the release just installed,
+    /// if any. The release is installed whatever happens here: a failure
+    /// is logged, and the next call (the next start, sync or import)
+    /// rebuilds the index. Returns true if the index changed.
+    @discardableResult
+    static func updateSearchIndex(
+        of replicaURL: URL, after update: ReleaseUpdate?, logger: Logger,
+        keepGoing: () -> Bool = { true }
+    ) -> Bool {
+        do {
+            guard FileManager.default.fileExists(atPath: replicaURL.path) else { return false }
+            let started = Date()
+            if try Replica.openForWriting(at: replicaURL).updateSearchIndex(
+                after: update, keepGoing: keepGoing)
+            {
+                logger.info("search.indexed", [
+                    ("release", update.map { String($0.targetRelease) } ?? "installed"),
+                    ("seconds", String(format: "%.2f", Date().timeIntervalSince(started))),
+                ])
+                return true
+            }
+        } catch {
+            logger.warning("search.behind", [
+                ("error", (error as? SyncError)?.message ?? "\(error)"),
+            ])
+        }
+        return false
     }
 }

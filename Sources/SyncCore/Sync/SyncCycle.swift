@@ -120,6 +120,7 @@ public struct SyncCycle {
     }
 
     private func pull() throws -> Outcome {
+        try catchUpSearchIndex()
         let current = try ReleaseInstaller.currentRelease(configuration, logger: logger)
         var state = try SyncState.load(from: configuration.stateURL)
         try checkBudget(state, needing: 0)
@@ -166,7 +167,6 @@ public struct SyncCycle {
             onActivity("Installing release \(entry.targetRelease)")
             applied.append(try install(
                 data, name: entry.file, repairing: state.needsSnapshot && step == 0))
-            try ReleaseInstaller.recordInstalled(entry.targetRelease, configuration)
             try? FileManager.default.removeItem(at: partialURL(entry))
         }
         if let replica = try Replica.openReadOnly(at: configuration.replicaURL) {
@@ -337,9 +337,27 @@ public struct SyncCycle {
         let installer = ReleaseInstaller(
             channel: configuration.channel, trustedKeys: try configuration.trustedKeys(),
             logger: logger)
-        return try installer.install(
+        let (header, update) = try installer.install(
             data, name: name, into: configuration.replicaURL, repairing: repairing,
             keepGoing: whileInstalling)
+        try ReleaseInstaller.recordInstalled(header.targetRelease, configuration)
+        onActivity("Updating the search index for release \(header.targetRelease)")
+        ReleaseInstaller.updateSearchIndex(
+            of: configuration.replicaURL, after: update, logger: logger,
+            keepGoing: whileInstalling)
+        return header
+    }
+
+    /// Rebuilds a search index that a crash or a stop left behind the
+    /// installed release; quick when there is nothing to do.
+    private func catchUpSearchIndex() throws {
+        guard let lock = try FileLock.tryLock(configuration.applyLockURL) else { return }
+        defer { withExtendedLifetime(lock) {} }
+        guard try Replica.openReadOnly(at: configuration.replicaURL)?.searchIndexIsBehind() == true
+        else { return }
+        onActivity("Rebuilding the search index")
+        ReleaseInstaller.updateSearchIndex(
+            of: configuration.replicaURL, after: nil, logger: logger, keepGoing: whileInstalling)
     }
 
     private func checkBudget(_ state: SyncState, needing bytes: Int) throws {
