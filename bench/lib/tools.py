@@ -1,6 +1,7 @@
 """Running programs, timing them, and reading what the kernel says about a
 process, for bench/run."""
 import os
+import selectors
 import shutil
 import statistics
 import subprocess
@@ -29,9 +30,9 @@ def run(command, *, stdin=None, cwd=None, check=True, quiet=True, env=None, time
 
 class Timing:
     """Wall-clock seconds of one run of a program, with its CPU time and
-    peak resident memory from wait4(2)."""
+    peak resident memory from wait4(2), and when a marker line came."""
 
-    def __init__(self, seconds, user, system, max_rss_kb, status, output):
+    def __init__(self, seconds, user, system, max_rss_kb, status, output, marker_seconds):
         self.seconds = seconds
         self.user = user
         self.system = system
@@ -39,14 +40,21 @@ class Timing:
         self.max_rss_kb = max_rss_kb
         self.status = status
         self.output = output
+        # Seconds from before the fork to the arrival of the first line of
+        # standard error containing the marker; None without one.
+        self.marker_seconds = marker_seconds
 
 
-def timed(command, *, stdin_file=None, stdin_text=None, ok=(0,), cwd=None, env=None):
+def timed(command, *, stdin_file=None, stdin_text=None, ok=(0,), cwd=None, env=None,
+          marker=None):
     """Runs `command` once and times it from just before the fork to the
     moment wait4 returns: process start-up is included, which callers
-    subtract with an empty run of the same program."""
+    subtract with an empty run of the same program. With `marker` (bytes),
+    also notes when a line of standard error holding it arrives: the
+    program writes that line with one write(2), unbuffered, as it happens."""
     stdin = subprocess.PIPE if stdin_text is not None else None
     handle = open(stdin_file, "rb") if stdin_file else None
+    marker_seconds = None
     try:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -57,8 +65,23 @@ def timed(command, *, stdin_file=None, stdin_text=None, ok=(0,), cwd=None, env=N
             process.stdin.close()
         # Reading the pipes to their end before wait4 keeps a chatty child
         # from blocking on a full pipe; they close when it exits.
-        output = process.stdout.read()
-        errors = process.stderr.read()
+        chunks = {process.stdout: [], process.stderr: []}
+        with selectors.DefaultSelector() as selector:
+            for pipe in chunks:
+                selector.register(pipe, selectors.EVENT_READ)
+            while selector.get_map():
+                for key, _ in selector.select():
+                    data = os.read(key.fileobj.fileno(), 65536)
+                    if not data:
+                        selector.unregister(key.fileobj)
+                        continue
+                    chunks[key.fileobj].append(data)
+                    if (marker is not None and marker_seconds is None
+                            and key.fileobj is process.stderr
+                            and marker in b"".join(chunks[process.stderr])):
+                        marker_seconds = time.perf_counter() - start
+        output = b"".join(chunks[process.stdout])
+        errors = b"".join(chunks[process.stderr])
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
     finally:
@@ -69,8 +92,10 @@ def timed(command, *, stdin_file=None, stdin_text=None, ok=(0,), cwd=None, env=N
         raise RuntimeError(
             f"{' '.join(map(str, command))} exited with {process.returncode}\n"
             f"{errors.decode(errors='replace')[-2000:]}")
+    if marker is not None and marker_seconds is None:
+        raise RuntimeError(f"{' '.join(map(str, command))} never wrote {marker!r}")
     return Timing(seconds, usage.ru_utime, usage.ru_stime, usage.ru_maxrss,
-                  process.returncode, output.decode(errors="replace"))
+                  process.returncode, output.decode(errors="replace"), marker_seconds)
 
 
 class Phases:
