@@ -112,6 +112,32 @@ struct RefusalTests {
             mentioning: "updates release 1 to 3")
     }
 
+    @Test("a signed delta changing a table the replica lacks, or has with other columns",
+          arguments: [
+              "CREATE TABLE extra (id TEXT PRIMARY KEY NOT NULL, note TEXT) WITHOUT ROWID",
+              "CREATE TABLE topic (id TEXT PRIMARY KEY NOT NULL, position INTEGER, extra TEXT)",
+          ])
+    func patchsetForOtherTables(table: String) throws {
+        let world = try worldAtRelease2()
+        // A patchset made against tables of another shape, as a publisher
+        // with a bug could write, signed with the trusted key.
+        let scratch = try Database(path: ":memory:")
+        try scratch.execute("ATTACH ':memory:' AS base")
+        try scratch.execute(table.replacingOccurrences(of: "CREATE TABLE ", with: "CREATE TABLE base."))
+        try scratch.execute(table)
+        let name = table.split(separator: " ")[2]
+        try scratch.execute("INSERT INTO \(name) (id) VALUES ('added')")
+        let patchset = try Patchset.diff(in: scratch, from: "base", tables: [String(name)])
+        let info = try world.replicaInfo()
+        let update = ReleaseUpdate(
+            kind: .delta, channel: "mm-main", baseRelease: 2, targetRelease: 3,
+            publishedAt: Date(), schemaVersion: info.schemaVersion, schemaStatements: [],
+            contentDigest: info.contentDigest, patchset: patchset)
+        let file = world.scratch.path("mm-main-2-3.delta.mrcb")
+        try Bundle.seal(update, key: world.signingKey).write(to: file)
+        try expectRefusal(.malformed, importing: file, in: world, mentioning: String(name))
+    }
+
     @Test("a file that is not a bundle at all")
     func notABundle() throws {
         let world = try worldAtRelease2()

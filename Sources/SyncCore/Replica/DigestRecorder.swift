@@ -1,5 +1,6 @@
 import CSQLite
-import Glibc
+import CSodium
+import Foundation
 
 /// Keeps a content digest in step with the rows SQLite changes, from
 /// SQLite's pre-update hook.
@@ -11,8 +12,13 @@ import Glibc
 /// is changing anyway are hashed where they are. Whatever changes a content
 /// table while recording, a patchset or any other statement, is accounted
 /// for; tables that are not content tables are ignored.
+///
+/// Hashing is a third of the work of applying a large release, so it runs
+/// on a thread of its own: the hook only copies each row, in the digest's
+/// canonical encoding, into a buffer, and full buffers go to the hashing
+/// thread while SQLite goes on writing. On a machine with two cores the
+/// digest then costs little more than the copies.
 final class DigestRecorder {
-    private(set) var digest: ContentDigest
     /// Row changes seen in the content tables.
     private(set) var changes = 0
     /// Set when SQLite could not hand out a value the digest needs.
@@ -20,16 +26,27 @@ final class DigestRecorder {
 
     private let database: Database
     private let tables: [(name: [CChar], prefix: [UInt8])]
-    private let hasher = RowHasher()
+    private let start: ContentDigest
+    private var result: ContentDigest?
+    private var encoder = RowEncoder()
 
     init(database: Database, tables: [ContentTable], digest: ContentDigest) {
         self.database = database
         self.tables = tables.map { (Array($0.name.utf8CString), RowHasher.prefix(table: $0.name)) }
-        self.digest = digest
+        self.start = digest
     }
 
-    /// Runs `body` with the hook installed, and removes it after.
-    func record<T>(_ body: () throws -> T) rethrows -> T {
+    /// The digest after the changes recorded; valid once `record` returned.
+    var digest: ContentDigest { result ?? start }
+
+    /// Runs `body` with the hook installed, and removes it after; `alongside`
+    /// runs on the hashing thread meanwhile, for work that may overlap with
+    /// `body`'s.
+    func record<T>(alongside: @escaping @Sendable () -> Void = {}, _ body: () throws -> T)
+        rethrows -> T
+    {
+        let hashing = HashingThread(start: start, first: alongside)
+        encoder.output = hashing
         sqlite3_preupdate_hook(
             database.handle,
             { context, connection, operation, schema, table, _, _ in
@@ -38,7 +55,12 @@ final class DigestRecorder {
                     .willChange(connection, operation, schema, table)
             },
             Unmanaged.passUnretained(self).toOpaque())
-        defer { sqlite3_preupdate_hook(database.handle, nil, nil) }
+        defer {
+            sqlite3_preupdate_hook(database.handle, nil, nil)
+            encoder.flush()
+            encoder.output = nil
+            result = hashing.finish()
+        }
         return try withExtendedLifetime(self) { try body() }
     }
 
@@ -52,14 +74,14 @@ final class DigestRecorder {
         changes += 1
         let count = sqlite3_preupdate_count(connection)
         if operation != SQLITE_INSERT {
-            digest.subtract(hash: hasher.hash(prefix: prefix, count: count) { column in
+            encoder.append(.subtract, prefix: prefix, count: count) { column in
                 value { sqlite3_preupdate_old(connection, column, &$0) }
-            })
+            }
         }
         if operation != SQLITE_DELETE {
-            digest.add(hash: hasher.hash(prefix: prefix, count: count) { column in
+            encoder.append(.add, prefix: prefix, count: count) { column in
                 value { sqlite3_preupdate_new(connection, column, &$0) }
-            })
+            }
         }
     }
 
@@ -70,5 +92,195 @@ final class DigestRecorder {
             return nil
         }
         return value
+    }
+}
+
+/// Copies rows, in the digest's canonical encoding, into buffers of about a
+/// megabyte, each record framed by whether it is added or taken away and
+/// its length. The buffers are plain memory, filled with `memcpy`: the hook
+/// copies a few hundred megabytes for a large release.
+private struct RowEncoder {
+    enum Sign: UInt8 { case add = 0, subtract = 1 }
+
+    static let bufferSize = 1 << 20
+
+    var output: HashingThread?
+    private var buffer: UnsafeMutableRawPointer?
+    private var capacity = 0
+    private var count = 0
+
+    mutating func append(
+        _ sign: Sign, prefix: [UInt8], count columns: Int32, value: (Int32) -> OpaquePointer?
+    ) {
+        append(byte: sign.rawValue)
+        let lengthAt = count
+        append(bytes: [UInt8](repeating: 0, count: 4))
+        append(bytes: prefix)
+        for column in 0..<columns {
+            append(value(column))
+        }
+        var length = UInt32(count - lengthAt - 4).littleEndian
+        memcpy(buffer! + lengthAt, &length, 4)
+        if count >= Self.bufferSize { flush() }
+    }
+
+    /// Hands the filled buffer to the hashing thread, which frees it.
+    mutating func flush() {
+        guard let buffer, count > 0 else { return }
+        output?.submit(HashingThread.Chunk(bytes: buffer, count: count))
+        self.buffer = nil
+        capacity = 0
+        count = 0
+    }
+
+    private mutating func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        capacity = max(Self.bufferSize + 64 * 1024, 2 * capacity, count + extra)
+        guard let grown = realloc(buffer, capacity) else {
+            fatalError("out of memory while recording the content digest")
+        }
+        buffer = grown
+    }
+
+    private mutating func append(byte: UInt8) {
+        reserve(1)
+        buffer!.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+        count += 1
+    }
+
+    private mutating func append(bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append(raw: $0.baseAddress, $0.count) }
+    }
+
+    private mutating func append(raw bytes: UnsafeRawPointer?, _ length: Int) {
+        guard let bytes, length > 0 else { return }
+        reserve(length)
+        memcpy(buffer! + count, bytes, length)
+        count += length
+    }
+
+    private mutating func append(_ value: OpaquePointer?) {
+        guard let value else {
+            // The tag no storage class has, as `RowHasher` writes it.
+            append(byte: 0xFF)
+            return
+        }
+        switch sqlite3_value_type(value) {
+        case SQLITE_INTEGER:
+            append(byte: 1)
+            appendBigEndian(UInt64(bitPattern: sqlite3_value_int64(value)))
+        case SQLITE_FLOAT:
+            append(byte: 2)
+            appendBigEndian(sqlite3_value_double(value).bitPattern)
+        case SQLITE_TEXT:
+            let bytes = UnsafeRawPointer(sqlite3_value_text(value))
+            appendLengthPrefixed(tag: 3, bytes, Int(sqlite3_value_bytes(value)))
+        case SQLITE_BLOB:
+            let bytes = sqlite3_value_blob(value)
+            appendLengthPrefixed(tag: 4, bytes, Int(sqlite3_value_bytes(value)))
+        default:
+            append(byte: 0)
+        }
+    }
+
+    private mutating func appendLengthPrefixed(tag: UInt8, _ bytes: UnsafeRawPointer?, _ length: Int) {
+        append(byte: tag)
+        var prefix = UInt32(max(0, length)).bigEndian
+        append(raw: &prefix, 4)
+        append(raw: bytes, length)
+    }
+
+    private mutating func appendBigEndian(_ number: UInt64) {
+        var value = number.bigEndian
+        append(raw: &value, 8)
+    }
+}
+
+/// The thread that hashes the encoded rows and sums them into a digest.
+/// At most a few buffers wait for it; beyond that, the hook waits.
+private final class HashingThread: @unchecked Sendable {
+    /// A buffer from `malloc`, owned by whoever holds the chunk.
+    struct Chunk: @unchecked Sendable {
+        let bytes: UnsafeMutableRawPointer
+        let count: Int
+    }
+
+    private static let queueLimit = 8
+
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var queue = [Chunk]()
+    private var closed = false
+    private var digest: ContentDigest?
+
+    init(start: ContentDigest, first: @escaping @Sendable () -> Void) {
+        Sodium.ensureInitialized()
+        Thread.detachNewThread { [self] in
+            first()
+            let total = hashAll(from: start)
+            condition.lock()
+            digest = total
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    func submit(_ buffer: Chunk) {
+        condition.lock()
+        while queue.count >= Self.queueLimit { condition.wait() }
+        queue.append(buffer)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits for every buffer submitted to be hashed; the thread ends.
+    func finish() -> ContentDigest {
+        condition.lock()
+        defer { condition.unlock() }
+        closed = true
+        condition.broadcast()
+        while digest == nil { condition.wait() }
+        return digest!
+    }
+
+
+
+    private func next() -> Chunk? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !closed { condition.wait() }
+        guard !queue.isEmpty else { return nil }
+        condition.broadcast()
+        return queue.removeFirst()
+    }
+
+    private func hashAll(from start: ContentDigest) -> ContentDigest {
+        var digest = start
+        let output = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: ContentDigest.byteCount, alignment: 8)
+        defer { output.deallocate() }
+        let out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        while let chunk = next() {
+            defer { free(chunk.bytes) }
+            let bytes = UnsafeRawBufferPointer(start: chunk.bytes, count: chunk.count)
+            do {
+                var offset = 0
+                while offset < bytes.count {
+                    let sign = bytes[offset]
+                    let length = Int(UInt32(littleEndian: bytes.loadUnaligned(
+                        fromByteOffset: offset + 1, as: UInt32.self)))
+                    let record = bytes.baseAddress!.advanced(by: offset + 5)
+                        .assumingMemoryBound(to: UInt8.self)
+                    crypto_generichash(out, output.count, record, UInt64(length), nil, 0)
+                    if sign == RowEncoder.Sign.add.rawValue {
+                        digest.add(hash: UnsafeRawBufferPointer(output))
+                    } else {
+                        digest.subtract(hash: UnsafeRawBufferPointer(output))
+                    }
+                    offset += 5 + length
+                }
+            }
+        }
+        return digest
     }
 }

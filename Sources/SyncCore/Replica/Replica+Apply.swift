@@ -5,10 +5,12 @@ extension Replica {
     ///
     /// Before anything is written the update must be for `channel`, newer
     /// than the replica, and (for a delta) based on exactly the replica's
-    /// release. After the rows are changed, the content digest, updated only
-    /// for the rows the patchset touches, must equal the signed one. Any
-    /// failure rolls the whole transaction back, so after a crash at any
-    /// instant the replica is at the old release or the new one.
+    /// release. After the rows are changed, the content digest, kept up
+    /// from the rows SQLite changed (`DigestRecorder`), must equal the
+    /// signed one. Any failure rolls the whole transaction back, so after a
+    /// crash at any instant the replica is at the old release or the new
+    /// one. The search index is not touched: `updateSearchIndex(after:)`
+    /// brings it up to the release afterwards.
     ///
     /// With `repairing`, a snapshot of the replica's own release is also
     /// accepted: it puts back the signed content over a replica that has
@@ -76,20 +78,17 @@ extension Replica {
             try database.execute(statement)
         }
 
-        // SQLite skips the changes of a table it cannot match, so a table
-        // the replica lacks, or has with other columns, is refused first.
+        // SQLite skips the changes of a table it cannot match, so the
+        // tables the patchset names are checked against the replica's; on
+        // the hashing thread, while the patchset is applied.
         let tables = try database.contentTables()
-        let summaries = try update.patchset.tableSummaries()
-        for summary in summaries where !tables.contains(where: { $0.matches(summary) }) {
-            throw SyncError(
-                .malformed,
-                "The bundle changes a table the replica does not have, or has with other "
-                    + "columns: \(summary.name).")
-        }
-
+        let summaries = Deferred<[Patchset.TableSummary]>()
+        let patchset = update.patchset
         let recorder = DigestRecorder(database: database, tables: tables, digest: base)
         do {
-            try recorder.record { try update.patchset.apply(to: database) }
+            try recorder.record(alongside: { summaries.run { try patchset.tableSummaries() } }) {
+                try update.patchset.apply(to: database)
+            }
         } catch let conflict as PatchsetConflict {
             throw SyncError(
                 .digestMismatch,
@@ -97,7 +96,15 @@ extension Replica {
                     + "The replica was left at release \(current.release); "
                     + "import a full snapshot to repair it.")
         }
-        let expected = summaries.reduce(0) { $0 + $1.changes }
+        let named = try summaries.value()
+        for summary in named where !tables.contains(where: { $0.matches(summary) }) {
+            throw SyncError(
+                .malformed,
+                "The bundle changes a table the replica does not have, or has with other "
+                    + "columns: \(summary.name). Nothing was changed: the replica is still at "
+                    + "release \(current.release).")
+        }
+        let expected = named.reduce(0) { $0 + $1.changes }
         guard !recorder.incomplete, recorder.changes == expected else {
             throw SyncError(
                 .storage,
@@ -205,5 +212,20 @@ extension ReleaseUpdate {
         ReleaseStep(
             kind: kind, channel: channel, baseRelease: baseRelease, targetRelease: targetRelease,
             schemaVersion: schemaVersion)
+    }
+}
+
+/// The result of work done on another thread, read once that thread is
+/// known to be done with it (here: after `DigestRecorder.record` returned,
+/// which waits for its thread).
+private final class Deferred<T>: @unchecked Sendable {
+    private var result: Result<T, Error>?
+
+    func run(_ body: () throws -> T) {
+        result = Result { try body() }
+    }
+
+    func value() throws -> T {
+        try result!.get()
     }
 }

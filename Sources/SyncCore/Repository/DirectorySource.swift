@@ -9,11 +9,14 @@ import Foundation
 /// that are ours but forged or altered are refused and reported.
 public struct DirectorySource: Sendable {
     /// A bundle that verified, remembered by path; it is read and verified
-    /// again when applied, in case the file changed in between.
+    /// again when applied, in case the file changed in between. A single
+    /// file named as the source keeps what was verified instead, and that
+    /// is what is applied.
     public struct Found: Sendable {
         public let url: URL
         public let header: BundleHeader
         public let size: Int
+        public let verified: Bundle?
 
         public var offer: BundleOffer {
             BundleOffer(
@@ -89,7 +92,9 @@ public struct DirectorySource: Sendable {
                     path: url.path, reason: "for the channel \(bundle.header.channel)"))
                 return
             }
-            bundles.append(Found(url: url, header: bundle.header, size: data.count))
+            bundles.append(Found(
+                url: url, header: bundle.header, size: data.count,
+                verified: strict ? bundle : nil))
         } catch let error as SyncError where !strict {
             switch error.code {
             case .notABundle:

@@ -180,14 +180,16 @@ public struct Patchset: Sendable {
 
     /// Applies the patchset to `database` inside the caller's transaction.
     /// Any conflict (a row to insert already exists, a row to change or
-    /// delete is missing) undoes the whole patchset and throws a
-    /// `PatchsetConflict`.
+    /// delete is missing) stops it and throws a `PatchsetConflict`; what was
+    /// applied until then is undone by rolling back that transaction, which
+    /// the caller must do on any error.
     public func apply(to database: Database) throws {
         guard !bytes.isEmpty else { return }
+        precondition(database.isInTransaction, "a patchset is applied inside a transaction")
         let report = ConflictReport()
         var copy = bytes
         let rc = copy.withUnsafeMutableBytes { raw in
-            sqlite3changeset_apply(
+            sqlite3changeset_apply_v2(
                 database.handle, Int32(raw.count), raw.baseAddress, nil,
                 { context, kind, iterator in
                     let report = Unmanaged<ConflictReport>.fromOpaque(context!)
@@ -195,12 +197,20 @@ public struct Patchset: Sendable {
                     report.record(kind: kind, iterator: iterator)
                     return SQLITE_CHANGESET_ABORT
                 },
-                Unmanaged.passUnretained(report).toOpaque())
+                Unmanaged.passUnretained(report).toOpaque(), nil, nil,
+                Self.applyFlags)
         }
         withExtendedLifetime(report) {}
         if let conflict = report.conflict { throw conflict }
         try database.check(rc)
     }
+}
+
+extension Patchset {
+    /// Without a savepoint of its own: inside the caller's transaction it
+    /// would only make SQLite keep a copy of every page the patchset
+    /// changes, to undo what the caller's rollback undoes anyway.
+    static let applyFlags = Int32(SQLITE_CHANGESETAPPLY_NOSAVEPOINT)
 }
 
 /// Why a patchset could not be applied: the replica's rows are not the ones

@@ -156,10 +156,14 @@ public struct Importer {
         var applied = [BundleHeader]()
         for (index, found) in chain.enumerated() {
             onEvent(.applying(step: index + 1, of: chain.count, found.header, size: found.size))
-            // Read and verify again: the file may have changed since the scan.
+            // A file named on its own is applied as the scan verified it;
+            // those of a folder are read and verified again, in case one
+            // changed since the scan.
+            let bundle = try found.verified
+                ?? Bundle.open(FileSystem.read(found.url), name: found.url.path,
+                               trustedKeys: try configuration.trustedKeys())
             let (header, update) = try installer.install(
-                FileSystem.read(found.url), name: found.url.path,
-                into: configuration.replicaURL, repairing: repairing && index == 0)
+                bundle, into: configuration.replicaURL, repairing: repairing && index == 0)
             applied.append(header)
             try ReleaseInstaller.recordInstalled(header.targetRelease, configuration)
             onEvent(.applied(header))

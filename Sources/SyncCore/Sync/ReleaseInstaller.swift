@@ -51,7 +51,17 @@ struct ReleaseInstaller {
         _ data: Data, name: String, into replicaURL: URL, repairing: Bool,
         keepGoing: () -> Bool = { true }
     ) throws -> (header: BundleHeader, update: ReleaseUpdate) {
-        let bundle = try Bundle.open(data, name: name, trustedKeys: trustedKeys)
+        try install(
+            Bundle.open(data, name: name, trustedKeys: trustedKeys), into: replicaURL,
+            repairing: repairing, keepGoing: keepGoing)
+    }
+
+    /// Installs a bundle already opened, and so verified, by `Bundle.open`.
+    @discardableResult
+    func install(
+        _ bundle: Bundle, into replicaURL: URL, repairing: Bool,
+        keepGoing: () -> Bool = { true }
+    ) throws -> (header: BundleHeader, update: ReleaseUpdate) {
         CrashPoint.verified.reach()
         let update = try bundle.releaseUpdate()
         if repairing && update.kind == .snapshot {
@@ -77,7 +87,7 @@ struct ReleaseInstaller {
         logger.notice("bundle.applied", [
             ("release", String(bundle.header.targetRelease)),
             ("bundle", bundle.header.fileName),
-            ("bytes", String(data.count)),
+            ("bytes", String(bundle.size)),
         ])
         return (bundle.header, update)
     }
@@ -92,8 +102,12 @@ struct ReleaseInstaller {
         of replicaURL: URL, after update: ReleaseUpdate?, logger: Logger,
         keepGoing: () -> Bool = { true }
     ) -> Bool {
+        // A replica that cannot be read is reported by whatever reads it
+        // next; the index waits until it is repaired.
+        guard (try? Replica.openReadOnly(at: replicaURL)?.searchIndexIsBehind()) == true else {
+            return false
+        }
         do {
-            guard FileManager.default.fileExists(atPath: replicaURL.path) else { return false }
             let started = Date()
             if try Replica.openForWriting(at: replicaURL).updateSearchIndex(
                 after: update, keepGoing: keepGoing)

@@ -353,7 +353,8 @@ public struct SyncCycle {
     private func catchUpSearchIndex() throws {
         guard let lock = try FileLock.tryLock(configuration.applyLockURL) else { return }
         defer { withExtendedLifetime(lock) {} }
-        guard try Replica.openReadOnly(at: configuration.replicaURL)?.searchIndexIsBehind() == true
+        guard (try? Replica.openReadOnly(at: configuration.replicaURL)?.searchIndexIsBehind())
+            == true
         else { return }
         onActivity("Rebuilding the search index")
         ReleaseInstaller.updateSearchIndex(
