@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "SyncCore", targets: ["SyncCore"]),
         .executable(name: "mrc-syncd", targets: ["mrc-syncd"]),
         .executable(name: "mrc-publish", targets: ["mrc-publish"]),
+        .executable(name: "mrc-syncd-idle", targets: ["mrc-syncd-idle"]),
     ],
     targets: [
         .systemLibrary(
@@ -35,6 +36,8 @@ let package = Package(
         ),
         .executableTarget(name: "mrc-syncd", dependencies: ["SyncCore"]),
         .executableTarget(name: "mrc-publish", dependencies: ["SyncCore"]),
+        // The waiting service: no Foundation, no SQLite, no libcurl.
+        .executableTarget(name: "mrc-syncd-idle"),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
     ]
 )

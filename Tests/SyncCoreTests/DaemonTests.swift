@@ -143,6 +143,54 @@ struct DaemonTests {
         #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0)
     }
 
+    @Test("a waiting daemon is mrc-syncd-idle: same process and lock, back on SIGHUP and SIGTERM")
+    func waitsAsIdleProgram() throws {
+        let (world, server) = try world("poll_interval = 1h")
+        defer { server.stop() }
+        let daemon = try start(["--config", world.configURL.path, "run"])
+        defer { kill(daemon.processIdentifier, SIGKILL) }
+        let pid = daemon.processIdentifier
+        let files = FileManager.default
+        func program() -> String? { try? files.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe") }
+        func waiting() -> Bool { program()?.hasSuffix("/mrc-syncd-idle") == true }
+
+        #expect(try waitFor(seconds: 20) { try world.replicaInfo().release == 1 && waiting() })
+        // Of the state folder, only the daemon's lock is still open.
+        let state = world.configuration.stateDirectory.resolvingSymlinksInPath().path
+        let open = try files.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap {
+            try? files.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")
+        }
+        #expect(open.filter { $0.hasPrefix(state) } == [state + "/daemon.lock"], "\(open)")
+        #expect(try StatusReport.gather(configuration: world.configuration).daemon.running)
+        let second = try Tool.syncd.run(["--config", world.configURL.path, "run"])
+        #expect(second.status == SyncError.Code.busy.rawValue)
+        let record = { try JSONDecoder().decode(
+            DaemonRecord.self,
+            from: Data(contentsOf: world.configuration.stateDirectory
+                .appendingPathComponent(DaemonRecord.fileName)))
+        }
+        let startedAt = try record().startedAt
+
+        // SIGHUP: the daemon comes back, takes the new interval, waits again.
+        let text = try String(contentsOf: world.configURL, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "poll_interval = 1h", with: "poll_interval = 3h").utf8)
+            .write(to: world.configURL)
+        kill(pid, SIGHUP)
+        #expect(try waitFor(seconds: 10) {
+            let next = try world.state().network.nextAttemptAt.flatMap(Timestamp.parse)
+            return next.map { $0.timeIntervalSinceNow > 2.5 * 3_600 } ?? false
+        })
+        #expect(waitFor(seconds: 10) { waiting() })
+
+        // SIGTERM while waiting: a clean stop that the daemon records.
+        kill(pid, SIGTERM)
+        daemon.waitUntilExit()
+        #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0)
+        #expect(try record().activity == "Stopped")
+        #expect(try record().startedAt == startedAt)
+        #expect(try record().pid == pid)
+    }
+
     @Test("outside the sync window the daemon waits and transfers nothing")
     func outsideWindow() throws {
         var calendar = Calendar.current

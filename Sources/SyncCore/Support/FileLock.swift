@@ -28,6 +28,25 @@ public final class FileLock {
         self.fd = fd
     }
 
+    /// The descriptor, for handing the lock on to a program this process
+    /// executes in its place.
+    var fileDescriptor: Int32 { fd }
+
+    /// Whether the descriptor stays open across `execve`; the lock is held
+    /// for as long as it is open.
+    func setInheritable(_ inheritable: Bool) {
+        _ = fcntl(fd, F_SETFD, inheritable ? 0 : FD_CLOEXEC)
+    }
+
+    /// Takes over a lock that this process held before it executed a new
+    /// program, from its still-open descriptor; nil if it is not open.
+    static func adopting(_ fd: Int32) -> FileLock? {
+        guard fd >= 0, fcntl(fd, F_GETFD) >= 0 else { return nil }
+        let lock = FileLock(fd: fd)
+        lock.setInheritable(false)
+        return lock
+    }
+
     deinit {
         flock(fd, LOCK_UN)
         close(fd)

@@ -19,6 +19,8 @@ public struct Configuration: Sendable {
     public var uploadURL: URL?
     /// The folders under which a USB stick that appears is looked for.
     public var usbPaths: [URL] = Configuration.defaultUSBPaths
+    /// The text this configuration was read from.
+    public var source = ""
 
     /// Where desktops mount sticks (`/media/<user>/…`, `/run/media/<user>/…`)
     /// and where an administrator would (`/mnt`).
@@ -140,7 +142,7 @@ public struct Configuration: Sendable {
             }
             usbPaths = paths.map { URL(fileURLWithPath: $0).standardizedFileURL }
         }
-        return Configuration(
+        var configuration = Configuration(
             stateDirectory: resolve(values["state_dir"] ?? "/var/lib/mrc-syncd"),
             trustedKeyPaths: keys,
             channel: channel,
@@ -150,6 +152,8 @@ public struct Configuration: Sendable {
             inboxKeyPath: reader.string("inbox_key").map(resolve),
             uploadURL: uploadURL,
             usbPaths: usbPaths)
+        configuration.source = text
+        return configuration
     }
 
     /// Loads the central office's inbox key, which batches are sealed to.

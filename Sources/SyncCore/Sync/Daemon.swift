@@ -14,6 +14,13 @@ import Glibc
 /// READY=1 once it serves, STATUS= with what it does, WATCHDOG=1 from the
 /// main loop, transfers and applies alike. An idle daemon sleeps until its
 /// next attempt and wakes in between only for the watchdog, if one is set.
+///
+/// A wait of more than a few seconds is spent in `mrc-syncd-idle`, which
+/// the daemon executes in its own place and which executes it again when
+/// the wait is over, or on a signal: the same process, holding the same
+/// lock, but for the length of the wait without Foundation, SQLite,
+/// libcurl and the TLS libraries in memory. A waiting centre PC keeps
+/// a few megabytes for the service instead of some thirty.
 public final class Daemon {
     let configurationURL: URL
     private(set) var configuration: Configuration
@@ -27,6 +34,15 @@ public final class Daemon {
     private var nextAttempt = Date.distantPast
     private var lastAttempt: (end: Date, worked: Bool)?
     private var lastSignalCheck: TimeInterval = -.infinity
+    private var instance: FileLock?
+    private var canHandOver = true
+    /// Set when this process carries on a daemon that waited in
+    /// `mrc-syncd-idle`.
+    private let resumed: Resumption?
+
+    /// Waits at least this long are spent in `mrc-syncd-idle`; shorter
+    /// ones are not worth executing two programs for.
+    static let handOverAfter: TimeInterval = 10
 
     /// Reads the configuration at `configurationURL`; SIGHUP reads it again.
     public init(
@@ -34,7 +50,12 @@ public final class Daemon {
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         self.configurationURL = configurationURL
-        configuration = try Configuration.load(from: configurationURL)
+        resumed = Resumption.take()
+        // Carrying on, the daemon keeps the configuration it had: a file
+        // edited meanwhile takes effect on SIGHUP, as it would have.
+        configuration = try resumed.map {
+            try Configuration.parse($0.configuration, path: configurationURL)
+        } ?? Configuration.load(from: configurationURL)
         self.logger = logger
         self.notifier = notifier
         self.now = now
@@ -61,13 +82,15 @@ public final class Daemon {
     public func run() throws {
         let stateDirectory = configuration.stateDirectory
         try FileSystem.createDirectory(stateDirectory)
-        guard let instance = try Self.lockInstance(stateDirectory) else {
+        guard let instance = try resumed.flatMap({ FileLock.adopting($0.lockDescriptor) })
+            ?? Self.lockInstance(stateDirectory)
+        else {
             throw SyncError(
                 .busy,
                 "Another mrc-syncd daemon is already running with the state folder "
                     + "\(stateDirectory.path). Only one may run at a time.")
         }
-        defer { withExtendedLifetime(instance) {} }
+        self.instance = instance
         guard let settings = configuration.network else {
             throw SyncError(
                 .noRepository,
@@ -75,16 +98,27 @@ public final class Daemon {
                     + "A centre served only by USB sticks does not need the daemon.")
         }
         let activity = DaemonActivity(
-            stateDirectory: stateDirectory, notifier: notifier, logger: logger, now: now)
+            stateDirectory: stateDirectory, notifier: notifier, logger: logger, now: now,
+            startedAt: resumed?.startedAt)
         self.activity = activity
-        activity.write()
-        logger.notice("daemon.started", [("repository", settings.repositoryURL.absoluteString)])
-        if let problem = notifier.problem {
-            logger.warning("daemon.notify_unavailable", [("reason", problem)])
+        if let resumed {
+            nextAttempt = resumed.nextAttempt
+            lastAttempt = resumed.lastAttempt
+            switch resumed.event {
+            case .due: break
+            case .reload: reload()
+            case .stop: requestStop(signal: SIGTERM)
+            }
+        } else {
+            activity.write()
+            logger.notice(
+                "daemon.started", [("repository", settings.repositoryURL.absoluteString)])
+            if let problem = notifier.problem {
+                logger.warning("daemon.notify_unavailable", [("reason", problem)])
+            }
+            notifier.ready(status: activity.current)
+            nextAttempt = now()
         }
-        notifier.ready(status: activity.current)
-
-        nextAttempt = now()
         while !stopRequested {
             notifier.keepAlive()
             // A reload refuses a configuration without repo_url.
@@ -235,6 +269,9 @@ public final class Daemon {
     /// to feed the watchdog or to write an activity held back by the
     /// once-a-second limit.
     private func sleep(until date: Date) {
+        if canHandOver, date.timeIntervalSince(now()) >= Self.handOverAfter {
+            handOver(until: date)
+        }
         while !stopRequested {
             let remaining = date.timeIntervalSince(now())
             if remaining <= 0 { return }
@@ -257,10 +294,7 @@ public final class Daemon {
         let signal = sigtimedwait(&set, nil, &timeout)
         switch signal {
         case SIGTERM, SIGINT:
-            logger.notice("daemon.stopping", [("signal", String(signal))])
-            stopRequested = true
-            notifier.stopping(status: "Stopping")
-            activity?.report("Stopping")
+            requestStop(signal: signal)
             return true
         case SIGHUP:
             reload()
@@ -272,6 +306,68 @@ public final class Daemon {
 }
 
 extension Daemon {
+    private func requestStop(signal: Int32) {
+        logger.notice("daemon.stopping", [("signal", String(signal))])
+        stopRequested = true
+        notifier.stopping(status: "Stopping")
+        activity?.report("Stopping")
+    }
+
+    /// Executes `mrc-syncd-idle` in this process's place, to wait until
+    /// `date` and then execute this program again. Returns only if that
+    /// could not be done, after which the daemon waits in memory as before.
+    private func handOver(until date: Date) {
+        guard let instance, let activity, let program = Self.ownExecutable(),
+              let idle = Self.idleProgram(beside: program)
+        else {
+            canHandOver = false
+            return
+        }
+        activity.write()
+        let resumption = Resumption(
+            event: .due, lockDescriptor: instance.fileDescriptor,
+            startedAt: activity.startedAt, nextAttempt: nextAttempt, lastAttempt: lastAttempt,
+            configuration: configuration.source)
+        setenv(Resumption.stateVariable, resumption.environmentValue, 1)
+        setenv(Resumption.configurationVariable, configuration.source, 1)
+        instance.setInheritable(true)
+        let until = String(Int64((date.timeIntervalSince1970 * 1000).rounded(.up)))
+        var argv = ([idle, until, program] + CommandLine.arguments.dropFirst()).map { strdup($0) }
+        argv.append(nil)
+        execv(idle, &argv)
+
+        let reason = String(cString: strerror(errno))
+        for pointer in argv { free(pointer) }
+        instance.setInheritable(false)
+        unsetenv(Resumption.stateVariable)
+        unsetenv(Resumption.configurationVariable)
+        canHandOver = false
+        logger.warning("daemon.idle_unavailable", [("program", idle), ("error", reason)])
+    }
+
+    /// This program's file, as the kernel knows it; a file replaced by an
+    /// upgrade is named by its path, so the new one runs next.
+    static func ownExecutable() -> String? {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX))
+        let count = readlink("/proc/self/exe", &buffer, buffer.count)
+        guard count > 0 else { return nil }
+        let path = String(decoding: buffer[..<count], as: UTF8.self)
+        let deleted = " (deleted)"
+        return path.hasSuffix(deleted) ? String(path.dropLast(deleted.count)) : path
+    }
+
+    /// `mrc-syncd-idle` beside this program (a build folder) or in the
+    /// package's libexec folder.
+    static func idleProgram(beside program: String) -> String? {
+        let folder = URL(fileURLWithPath: program).deletingLastPathComponent()
+        let candidates = [
+            folder.appendingPathComponent("mrc-syncd-idle"),
+            folder.deletingLastPathComponent()
+                .appendingPathComponent("libexec/mrc-syncd/mrc-syncd-idle"),
+        ]
+        return candidates.map(\.path).first { access($0, X_OK) == 0 }
+    }
+
     /// Reads the configuration file again and uses it from the next wait
     /// on. A file that cannot be used is logged and the old settings kept;
     /// so is a change of state_dir, which needs a restart, and a removed
@@ -320,5 +416,79 @@ extension Daemon {
             nextAttempt,
             because: lastAttempt.worked
                 ? "the next check for new content" : "a retry after a failed attempt")
+    }
+}
+
+/// What a daemon that executed `mrc-syncd-idle` needs to carry on when
+/// that executes it again: passed in the environment, and taken out of it.
+struct Resumption {
+    enum Event: String {
+        /// The wait is over.
+        case due
+        /// SIGHUP arrived while waiting.
+        case reload
+        /// SIGTERM or SIGINT arrived while waiting.
+        case stop
+    }
+
+    static let stateVariable = "MRC_SYNCD_RESUME"
+    static let eventVariable = "MRC_SYNCD_RESUME_EVENT"
+    static let configurationVariable = "MRC_SYNCD_RESUME_CONFIG"
+
+    var event: Event
+    var lockDescriptor: Int32
+    var startedAt: String
+    var nextAttempt: Date
+    var lastAttempt: (end: Date, worked: Bool)?
+    /// The text of the configuration in effect.
+    var configuration: String
+
+    var environmentValue: String {
+        var fields = [
+            "lock=\(lockDescriptor)", "started=\(startedAt)",
+            "next=\(Self.milliseconds(nextAttempt))",
+        ]
+        if let lastAttempt {
+            fields += ["last=\(Self.milliseconds(lastAttempt.end))", "worked=\(lastAttempt.worked)"]
+        }
+        return fields.joined(separator: " ")
+    }
+
+    /// The resumption this process was started with, if any; the
+    /// variables are removed, so that nothing this process starts sees
+    /// them.
+    static func take() -> Resumption? {
+        defer {
+            unsetenv(stateVariable)
+            unsetenv(eventVariable)
+            unsetenv(configurationVariable)
+        }
+        guard let state = getenv(stateVariable).map({ String(cString: $0) }),
+              let configuration = getenv(configurationVariable).map({ String(cString: $0) }),
+              let event = getenv(eventVariable).flatMap({ Event(rawValue: String(cString: $0)) })
+        else { return nil }
+        var fields = [String: String]()
+        for field in state.split(separator: " ") {
+            let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { fields[parts[0]] = parts[1] }
+        }
+        guard let lock = fields["lock"].flatMap({ Int32($0) }), let started = fields["started"],
+              let next = fields["next"].flatMap({ Int64($0) })
+        else { return nil }
+        var last: (Date, Bool)?
+        if let end = fields["last"].flatMap({ Int64($0) }), let worked = fields["worked"] {
+            last = (date(end), worked == "true")
+        }
+        return Resumption(
+            event: event, lockDescriptor: lock, startedAt: started, nextAttempt: date(next),
+            lastAttempt: last, configuration: configuration)
+    }
+
+    private static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    private static func date(_ milliseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 }

@@ -95,21 +95,24 @@ final class DaemonActivity {
     private var isPending = false
     private var hasFailed = false
 
+    /// - Parameter startedAt: when the service started, if this process
+    ///   carries on a service started before it executed itself again.
     init(
         stateDirectory: URL, notifier: SystemdNotifier, logger: Logger,
-        now: @escaping @Sendable () -> Date
+        now: @escaping @Sendable () -> Date, startedAt: String? = nil
     ) {
         url = stateDirectory.appendingPathComponent(DaemonRecord.fileName)
         self.notifier = notifier
         self.logger = logger
         self.now = now
-        let started = Timestamp.format(now())
+        let time = Timestamp.format(now())
         record = DaemonRecord(
-            pid: getpid(), startedAt: started, activity: "Starting", updatedAt: started)
+            pid: getpid(), startedAt: startedAt ?? time, activity: "Starting", updatedAt: time)
         isPending = true
     }
 
     var current: String { record.activity }
+    var startedAt: String { record.startedAt }
 
     func report(_ activity: String) {
         notifier.status(activity)
