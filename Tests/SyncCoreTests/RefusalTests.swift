@@ -138,6 +138,26 @@ struct RefusalTests {
         try expectRefusal(.malformed, importing: file, in: world, mentioning: String(name))
     }
 
+    @Test("a signed delta whose compressed payload is damaged or cut short",
+          arguments: ["damaged", "cut"])
+    func damagedPayload(kind: String) throws {
+        let world = try worldAtRelease2()
+        let original = try Data(contentsOf: world.bundleURL("mm-main-2-3.delta.mrcb"))
+        let file = try SignedFile.open(
+            original, kind: .bundle, name: "delta", trustedKeys: [world.signingKey.publicKey])
+        var payload = file.payload
+        if kind == "damaged" {
+            // Inside the deflate data; the Adler-32 check at the end fails.
+            for index in (payload.count / 2)..<(payload.count / 2 + 8) { payload[index] ^= 0x5A }
+        } else {
+            payload = payload.prefix(payload.count / 2)
+        }
+        let resealed = world.scratch.path("mm-main-2-3.delta.mrcb")
+        try SignedFile.seal(kind: .bundle, header: file.header, payload: payload, key: world.signingKey)
+            .write(to: resealed)
+        try expectRefusal(.malformed, importing: resealed, in: world, mentioning: "decompressed")
+    }
+
     @Test("a file that is not a bundle at all")
     func notABundle() throws {
         let world = try worldAtRelease2()

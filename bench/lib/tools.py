@@ -32,7 +32,8 @@ class Timing:
     """Wall-clock seconds of one run of a program, with its CPU time and
     peak resident memory from wait4(2), and when a marker line came."""
 
-    def __init__(self, seconds, user, system, max_rss_kb, status, output, marker_seconds):
+    def __init__(self, seconds, user, system, max_rss_kb, status, output, marker_seconds,
+                 start_marker_seconds=None):
         self.seconds = seconds
         self.user = user
         self.system = system
@@ -43,18 +44,21 @@ class Timing:
         # Seconds from before the fork to the arrival of the first line of
         # standard error containing the marker; None without one.
         self.marker_seconds = marker_seconds
+        self.start_marker_seconds = start_marker_seconds
 
 
 def timed(command, *, stdin_file=None, stdin_text=None, ok=(0,), cwd=None, env=None,
-          marker=None):
+          marker=None, start_marker=None):
     """Runs `command` once and times it from just before the fork to the
     moment wait4 returns: process start-up is included, which callers
     subtract with an empty run of the same program. With `marker` (bytes),
     also notes when a line of standard error holding it arrives: the
-    program writes that line with one write(2), unbuffered, as it happens."""
+    program writes that line with one write(2), unbuffered, as it happens.
+    `start_marker` likewise, for an earlier line."""
     stdin = subprocess.PIPE if stdin_text is not None else None
     handle = open(stdin_file, "rb") if stdin_file else None
     marker_seconds = None
+    start_marker_seconds = None
     try:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -76,6 +80,10 @@ def timed(command, *, stdin_file=None, stdin_text=None, ok=(0,), cwd=None, env=N
                         selector.unregister(key.fileobj)
                         continue
                     chunks[key.fileobj].append(data)
+                    if (start_marker is not None and start_marker_seconds is None
+                            and key.fileobj is process.stderr
+                            and start_marker in b"".join(chunks[process.stderr])):
+                        start_marker_seconds = time.perf_counter() - start
                     if (marker is not None and marker_seconds is None
                             and key.fileobj is process.stderr
                             and marker in b"".join(chunks[process.stderr])):
@@ -92,10 +100,12 @@ def timed(command, *, stdin_file=None, stdin_text=None, ok=(0,), cwd=None, env=N
         raise RuntimeError(
             f"{' '.join(map(str, command))} exited with {process.returncode}\n"
             f"{errors.decode(errors='replace')[-2000:]}")
-    if marker is not None and marker_seconds is None:
-        raise RuntimeError(f"{' '.join(map(str, command))} never wrote {marker!r}")
+    for wanted, seen in ((marker, marker_seconds), (start_marker, start_marker_seconds)):
+        if wanted is not None and seen is None:
+            raise RuntimeError(f"{' '.join(map(str, command))} never wrote {wanted!r}")
     return Timing(seconds, usage.ru_utime, usage.ru_stime, usage.ru_maxrss,
-                  process.returncode, output.decode(errors="replace"), marker_seconds)
+                  process.returncode, output.decode(errors="replace"), marker_seconds,
+                  start_marker_seconds)
 
 
 class Phases:

@@ -49,15 +49,12 @@ public struct Bundle: Sendable {
         try open(FileSystem.read(url), name: url.path, trustedKeys: trustedKeys)
     }
 
-    /// Decompresses the payload into the update the replica applies.
+    /// The update the replica applies. Its patchset is inflated from the
+    /// payload on a thread of its own, as it is applied; a damaged payload
+    /// is reported (`malformed`) by whatever reads the patchset first.
     public func releaseUpdate() throws -> ReleaseUpdate {
-        let patchset: Data
-        do {
-            patchset = try Deflate.decompress(
-                compressedPayload, expectedSize: header.uncompressedSize)
-        } catch let error as DeflateError {
-            throw SyncError(.malformed, "\(name) cannot be decompressed: \(error).")
-        }
+        let patchset = Patchset(
+            inflating: compressedPayload, expectedSize: header.uncompressedSize, name: name)
         return ReleaseUpdate(
             kind: header.kind,
             channel: header.channel,
@@ -67,7 +64,7 @@ public struct Bundle: Sendable {
             schemaVersion: header.schemaVersion,
             schemaStatements: header.schemaStatements,
             contentDigest: ContentDigest(hex: header.contentDigest)!,
-            patchset: Patchset(bytes: patchset))
+            patchset: patchset)
     }
 
     /// Compresses and signs an update into the bytes of a bundle file.

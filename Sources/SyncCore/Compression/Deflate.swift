@@ -27,25 +27,49 @@ public enum Deflate {
     /// beyond `expectedSize`, which also bounds the memory a hostile input
     /// can make us allocate.
     public static func decompress(_ data: Data, expectedSize: Int) throws -> Data {
-        guard !data.isEmpty else { throw DeflateError.truncated }
-        guard expectedSize >= 0, expectedSize < Int.max else {
-            throw DeflateError.sizeMismatch(expected: expectedSize, actual: 0)
+        try checkSize(expectedSize)
+        // One spare byte lets us notice a stream that would produce more
+        // than it should.
+        var output = Data(count: expectedSize + 1)
+        let produced = try output.withUnsafeMutableBytes { raw in
+            try decompress(data, expectedSize: expectedSize, into: raw.baseAddress!) { _ in }
         }
+        output.count = produced
+        return output
+    }
+
+    /// Decompresses as `decompress(_:expectedSize:)` does, into `output`,
+    /// which must hold `expectedSize + 1` bytes, telling `progress` how many
+    /// bytes are there after every quarter megabyte; returns how many.
+    static func decompress(
+        _ data: Data, expectedSize: Int, into output: UnsafeMutableRawPointer,
+        progress: (Int) -> Void
+    ) throws -> Int {
+        guard !data.isEmpty else { throw DeflateError.truncated }
+        try checkSize(expectedSize)
         var stream = z_stream()
         guard mrc_inflate_init(&stream) == Z_OK else { throw DeflateError.library(Z_MEM_ERROR) }
         defer { inflateEnd(&stream) }
 
-        // One spare byte lets us notice a stream that would produce more
-        // than it should.
-        var output = Data(count: expectedSize + 1)
+        let capacity = expectedSize + 1
+        let step = 1 << 18
         var input = data
-        let rc: Int32 = input.withUnsafeMutableBytes { inRaw in
-            output.withUnsafeMutableBytes { outRaw in
-                stream.next_in = inRaw.bindMemory(to: Bytef.self).baseAddress
-                stream.avail_in = uInt(inRaw.count)
-                stream.next_out = outRaw.bindMemory(to: Bytef.self).baseAddress
-                stream.avail_out = uInt(outRaw.count)
-                return inflate(&stream, Z_FINISH)
+        var rc: Int32 = Z_OK
+        input.withUnsafeMutableBytes { inRaw in
+            stream.next_in = inRaw.bindMemory(to: Bytef.self).baseAddress
+            stream.avail_in = uInt(inRaw.count)
+            while rc == Z_OK {
+                let produced = Int(stream.total_out)
+                let room = min(step, capacity - produced)
+                stream.next_out = output.advanced(by: produced).assumingMemoryBound(to: Bytef.self)
+                stream.avail_out = uInt(room)
+                rc = inflate(&stream, room == capacity - produced ? Z_FINISH : Z_NO_FLUSH)
+                // Z_BUF_ERROR with room left and input left means the last
+                // step made no progress only because its output was full.
+                if rc == Z_BUF_ERROR, stream.avail_out == 0, Int(stream.total_out) < capacity {
+                    rc = Z_OK
+                }
+                progress(Int(stream.total_out))
             }
         }
         let produced = Int(stream.total_out)
@@ -64,8 +88,13 @@ public enum Deflate {
         default:
             throw DeflateError.library(rc)
         }
-        output.count = produced
-        return output
+        return produced
+    }
+
+    private static func checkSize(_ expectedSize: Int) throws {
+        guard expectedSize >= 0, expectedSize < Int.max else {
+            throw DeflateError.sizeMismatch(expected: expectedSize, actual: 0)
+        }
     }
 }
 

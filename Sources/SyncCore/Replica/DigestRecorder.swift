@@ -39,13 +39,9 @@ final class DigestRecorder {
     /// The digest after the changes recorded; valid once `record` returned.
     var digest: ContentDigest { result ?? start }
 
-    /// Runs `body` with the hook installed, and removes it after; `alongside`
-    /// runs on the hashing thread meanwhile, for work that may overlap with
-    /// `body`'s.
-    func record<T>(alongside: @escaping @Sendable () -> Void = {}, _ body: () throws -> T)
-        rethrows -> T
-    {
-        let hashing = HashingThread(start: start, first: alongside)
+    /// Runs `body` with the hook installed, and removes it after.
+    func record<T>(_ body: () throws -> T) rethrows -> T {
+        let hashing = HashingThread(start: start)
         encoder.output = hashing
         sqlite3_preupdate_hook(
             database.handle,
@@ -213,10 +209,9 @@ private final class HashingThread: @unchecked Sendable {
     private var closed = false
     private var digest: ContentDigest?
 
-    init(start: ContentDigest, first: @escaping @Sendable () -> Void) {
+    init(start: ContentDigest) {
         Sodium.ensureInitialized()
         Thread.detachNewThread { [self] in
-            first()
             let total = hashAll(from: start)
             condition.lock()
             digest = total

@@ -80,15 +80,13 @@ extension Replica {
 
         // SQLite skips the changes of a table it cannot match, so the
         // tables the patchset names are checked against the replica's; on
-        // the hashing thread, while the patchset is applied.
+        // a thread of its own, while the patchset is applied.
         let tables = try database.contentTables()
-        let summaries = Deferred<[Patchset.TableSummary]>()
         let patchset = update.patchset
+        let summaries = Background { try patchset.tableSummaries() }
         let recorder = DigestRecorder(database: database, tables: tables, digest: base)
         do {
-            try recorder.record(alongside: { summaries.run { try patchset.tableSummaries() } }) {
-                try update.patchset.apply(to: database)
-            }
+            try recorder.record { try update.patchset.apply(to: database) }
         } catch let conflict as PatchsetConflict {
             throw SyncError(
                 .digestMismatch,
@@ -215,17 +213,27 @@ extension ReleaseUpdate {
     }
 }
 
-/// The result of work done on another thread, read once that thread is
-/// known to be done with it (here: after `DigestRecorder.record` returned,
-/// which waits for its thread).
-private final class Deferred<T>: @unchecked Sendable {
+/// Work done on a thread of its own, whose result is waited for when it is
+/// needed.
+private final class Background<T>: @unchecked Sendable {
+    private let condition = NSCondition()
+    // Guarded by `condition`.
     private var result: Result<T, Error>?
 
-    func run(_ body: () throws -> T) {
-        result = Result { try body() }
+    init(_ body: @escaping @Sendable () throws -> T) {
+        Thread.detachNewThread { [self] in
+            let outcome = Result { try body() }
+            condition.lock()
+            result = outcome
+            condition.broadcast()
+            condition.unlock()
+        }
     }
 
     func value() throws -> T {
-        try result!.get()
+        condition.lock()
+        defer { condition.unlock() }
+        while result == nil { condition.wait() }
+        return try result!.get()
     }
 }

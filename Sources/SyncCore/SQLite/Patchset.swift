@@ -6,10 +6,33 @@ import Foundation
 ///
 /// See https://sqlite.org/sessionintro.html for the format and its rules.
 public struct Patchset: Sendable {
-    public let bytes: Data
+    private let inflation: PatchsetInflation?
+    private let complete: Data
 
     public init(bytes: Data) {
-        self.bytes = bytes
+        complete = bytes
+        inflation = nil
+    }
+
+    /// A patchset inflated from `compressed` on a thread of its own, while
+    /// it is being applied; see `PatchsetInflation`.
+    init(inflating compressed: Data, expectedSize: Int, name: String) {
+        complete = Data()
+        inflation = PatchsetInflation(compressed, expectedSize: expectedSize, name: name)
+    }
+
+    /// The patchset's bytes, once they are all there.
+    ///
+    /// - Throws: `SyncError(.malformed)` if they were being inflated and the
+    ///   compressed data was damaged.
+    public func contents() throws -> Data {
+        try inflation?.result() ?? complete
+    }
+
+    /// The bytes of a patchset made whole, such as one just computed; for
+    /// one whose inflation failed, none.
+    public var bytes: Data {
+        (try? contents()) ?? Data()
     }
 
     /// What a patchset does to one row.
@@ -55,8 +78,8 @@ public struct Patchset: Sendable {
     /// Calls `body` for each change, in the patchset's order. Throws if the
     /// patchset is malformed.
     public func forEachChange(_ body: (Change) throws -> Void) throws {
-        guard !bytes.isEmpty else { return }
-        var copy = bytes
+        var copy = try contents()
+        guard !copy.isEmpty else { return }
         try copy.withUnsafeMutableBytes { raw in
             var iterator: OpaquePointer?
             var rc = sqlite3changeset_start(&iterator, Int32(raw.count), raw.baseAddress)
@@ -92,9 +115,9 @@ public struct Patchset: Sendable {
     /// Reads only the table headers and counts the changes under each,
     /// which is far cheaper than `forEachChange`: no value is copied out.
     public func tableSummaries() throws -> [TableSummary] {
-        guard !bytes.isEmpty else { return [] }
+        var copy = try contents()
+        guard !copy.isEmpty else { return [] }
         var summaries = [TableSummary]()
-        var copy = bytes
         try copy.withUnsafeMutableBytes { raw in
             var iterator: OpaquePointer?
             var rc = sqlite3changeset_start(&iterator, Int32(raw.count), raw.baseAddress)
@@ -184,21 +207,39 @@ public struct Patchset: Sendable {
     /// applied until then is undone by rolling back that transaction, which
     /// the caller must do on any error.
     public func apply(to database: Database) throws {
-        guard !bytes.isEmpty else { return }
         precondition(database.isInTransaction, "a patchset is applied inside a transaction")
         let report = ConflictReport()
-        var copy = bytes
-        let rc = copy.withUnsafeMutableBytes { raw in
-            sqlite3changeset_apply_v2(
-                database.handle, Int32(raw.count), raw.baseAddress, nil,
-                { context, kind, iterator in
-                    let report = Unmanaged<ConflictReport>.fromOpaque(context!)
-                        .takeUnretainedValue()
-                    report.record(kind: kind, iterator: iterator)
-                    return SQLITE_CHANGESET_ABORT
-                },
-                Unmanaged.passUnretained(report).toOpaque(), nil, nil,
-                Self.applyFlags)
+        let conflictHandler: @convention(c) (UnsafeMutableRawPointer?, Int32, OpaquePointer?)
+            -> Int32 = { context, kind, iterator in
+                let report = Unmanaged<ConflictReport>.fromOpaque(context!).takeUnretainedValue()
+                report.record(kind: kind, iterator: iterator)
+                return SQLITE_CHANGESET_ABORT
+            }
+        let context = Unmanaged.passUnretained(report).toOpaque()
+        let rc: Int32
+        if let inflation {
+            // SQLite reads the bytes as they are inflated.
+            let reader = inflation.makeReader()
+            rc = withExtendedLifetime(reader) {
+                sqlite3changeset_apply_v2_strm(
+                    database.handle,
+                    { source, buffer, count in
+                        Unmanaged<PatchsetInflation.Reader>.fromOpaque(source!)
+                            .takeUnretainedValue().read(into: buffer!, count: count!)
+                    },
+                    Unmanaged.passUnretained(reader).toOpaque(), nil,
+                    conflictHandler, context, nil, nil, Self.applyFlags)
+            }
+            // A damaged payload stops SQLite's reading: that is the error.
+            _ = try inflation.result()
+        } else {
+            guard !complete.isEmpty else { return }
+            var copy = complete
+            rc = copy.withUnsafeMutableBytes { raw in
+                sqlite3changeset_apply_v2(
+                    database.handle, Int32(raw.count), raw.baseAddress, nil,
+                    conflictHandler, context, nil, nil, Self.applyFlags)
+            }
         }
         withExtendedLifetime(report) {}
         if let conflict = report.conflict { throw conflict }

@@ -11,7 +11,7 @@ public func fuzzBundleRaw(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt 
     let data = fuzzInput(start, count)
     do {
         let bundle = try Bundle.open(data, name: "input", trustedKeys: TestKeys.trusted)
-        _ = try bundle.releaseUpdate()
+        _ = try bundle.releaseUpdate().patchset.contents()
     } catch {
         expectTyped(error, "Bundle.open or releaseUpdate", data)
     }

@@ -17,7 +17,7 @@ public func fuzzBundleSigned(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CI
     do {
         let bundle = try Bundle.open(file, name: "input", trustedKeys: TestKeys.trusted)
         update = try bundle.releaseUpdate()
-        guard update.patchset.bytes.count == bundle.header.uncompressedSize else {
+        guard try update.patchset.contents().count == bundle.header.uncompressedSize else {
             violated("the payload decompressed to a size other than the header's", input)
         }
     } catch {
