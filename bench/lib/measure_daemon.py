@@ -131,6 +131,7 @@ def idle_figures(before, after):
                "minimal Foundation program", minimal1.rss_kb, target=1.5, target_text="≤ 1.5",
                details={"service": service1.memory(), "minimal": minimal1.memory(),
                         "service_threads": service1.threads,
+                        "service_program": [service0.program, service1.program],
                         "service_largest_mappings": service1.largest_mappings,
                         "minimal_largest_mappings": minimal1.largest_mappings}),
         Figure("idle_cpu", "service idle: CPU time per minute", cpu_per_minute(service0, service1),

@@ -173,6 +173,9 @@ class ProcessSample:
 
     def __init__(self, pid):
         self.at = time.monotonic()
+        # The program the process runs now: an idle service has executed
+        # mrc-syncd-idle in its own place.
+        self.program = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
         status = read_status(f"/proc/{pid}/status")
         self.rss_kb = status["VmRSS"]
         self.hwm_kb = status["VmHWM"]

@@ -38,13 +38,13 @@ class Workspace:
 
     def build(self, skip):
         if not skip:
-            tools.say("building mrc-syncd and mrc-publish (swift build -c release)")
+            tools.say("building mrc-syncd, mrc-syncd-idle and mrc-publish (swift build -c release)")
             tools.run(["swift", "build", "-c", "release"], cwd=self.repo_root)
         products = tools.run(["swift", "build", "-c", "release", "--show-bin-path"],
                              cwd=self.repo_root).strip()
         self.syncd = os.path.join(products, "mrc-syncd")
         self.publish = os.path.join(products, "mrc-publish")
-        for program in (self.syncd, self.publish):
+        for program in (self.syncd, self.publish, os.path.join(products, "mrc-syncd-idle")):
             if not os.access(program, os.X_OK):
                 raise RuntimeError(f"{program} is missing; build without --skip-build")
         tools.say("building bench/apply-patchset.c and bench/idle.swift")

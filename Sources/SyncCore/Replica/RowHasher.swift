@@ -6,8 +6,9 @@ import CSodium
 ///
 /// The bytes of each value are streamed into BLAKE2b where SQLite holds
 /// them, so hashing a row copies no text and makes no Swift value: the
-/// full scan of `verify` and the pre-update hook of an apply both hash
-/// hundreds of megabytes this way.
+/// full scans of `verify` and of the publisher hash hundreds of megabytes
+/// this way. (Applying a release copies the rows instead, to hash them on
+/// another thread; see `DigestRecorder`, whose encoding must be this one.)
 final class RowHasher {
     private let state: UnsafeMutableRawPointer
     private let output = UnsafeMutableRawBufferPointer.allocate(
