@@ -209,9 +209,11 @@ private final class HashingThread: @unchecked Sendable {
     private var closed = false
     private var digest: ContentDigest?
 
+    private var worker: WorkerThread?
+
     init(start: ContentDigest) {
         Sodium.ensureInitialized()
-        Thread.detachNewThread { [self] in
+        worker = WorkerThread { [self] in
             let total = hashAll(from: start)
             condition.lock()
             digest = total
@@ -228,14 +230,17 @@ private final class HashingThread: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Waits for every buffer submitted to be hashed; the thread ends.
+    /// Waits for every buffer submitted to be hashed, and for the thread
+    /// to end.
     func finish() -> ContentDigest {
         condition.lock()
-        defer { condition.unlock() }
         closed = true
         condition.broadcast()
         while digest == nil { condition.wait() }
-        return digest!
+        let total = digest!
+        condition.unlock()
+        worker?.join()
+        return total
     }
 
 

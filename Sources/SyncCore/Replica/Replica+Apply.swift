@@ -85,8 +85,11 @@ extension Replica {
         let patchset = update.patchset
         let summaries = Background { try patchset.tableSummaries() }
         let recorder = DigestRecorder(database: database, tables: tables, digest: base)
+        let applied = Result { try recorder.record { try update.patchset.apply(to: database) } }
+        // Waited for whatever happened, so that no thread outlives the apply.
+        let named = Result { try summaries.value() }
         do {
-            try recorder.record { try update.patchset.apply(to: database) }
+            try applied.get()
         } catch let conflict as PatchsetConflict {
             throw SyncError(
                 .digestMismatch,
@@ -94,15 +97,15 @@ extension Replica {
                     + "The replica was left at release \(current.release); "
                     + "import a full snapshot to repair it.")
         }
-        let named = try summaries.value()
-        for summary in named where !tables.contains(where: { $0.matches(summary) }) {
+        let tablesNamed = try named.get()
+        for summary in tablesNamed where !tables.contains(where: { $0.matches(summary) }) {
             throw SyncError(
                 .malformed,
                 "The bundle changes a table the replica does not have, or has with other "
                     + "columns: \(summary.name). Nothing was changed: the replica is still at "
                     + "release \(current.release).")
         }
-        let expected = named.reduce(0) { $0 + $1.changes }
+        let expected = tablesNamed.reduce(0) { $0 + $1.changes }
         guard !recorder.incomplete, recorder.changes == expected else {
             throw SyncError(
                 .storage,
@@ -216,24 +219,16 @@ extension ReleaseUpdate {
 /// Work done on a thread of its own, whose result is waited for when it is
 /// needed.
 private final class Background<T>: @unchecked Sendable {
-    private let condition = NSCondition()
-    // Guarded by `condition`.
     private var result: Result<T, Error>?
+    private var worker: WorkerThread?
 
     init(_ body: @escaping @Sendable () throws -> T) {
-        Thread.detachNewThread { [self] in
-            let outcome = Result { try body() }
-            condition.lock()
-            result = outcome
-            condition.broadcast()
-            condition.unlock()
-        }
+        worker = WorkerThread { [self] in result = Result { try body() } }
     }
 
+    /// The result, once the thread has ended.
     func value() throws -> T {
-        condition.lock()
-        defer { condition.unlock() }
-        while result == nil { condition.wait() }
+        worker?.join()
         return try result!.get()
     }
 }

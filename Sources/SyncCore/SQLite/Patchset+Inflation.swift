@@ -17,6 +17,7 @@ final class PatchsetInflation: @unchecked Sendable {
     private var available = 0
     private var outcome: Result<Data, SyncError>?
     private var bufferIsOwned = true
+    private var worker: WorkerThread?
 
     /// - Parameter expectedSize: the size the header promises; anything
     ///   else is an error, and no more memory than that is used.
@@ -24,7 +25,7 @@ final class PatchsetInflation: @unchecked Sendable {
         self.expectedSize = max(0, expectedSize)
         // One spare byte, to notice a stream that produces more.
         buffer = malloc(self.expectedSize + 1)!
-        Thread.detachNewThread { [self] in
+        worker = WorkerThread { [self] in
             let result: Result<Data, SyncError>
             do {
                 let count = try Deflate.decompress(
@@ -51,12 +52,15 @@ final class PatchsetInflation: @unchecked Sendable {
         if bufferIsOwned { free(buffer) }
     }
 
-    /// The whole patchset, once inflated.
+    /// The whole patchset, once inflated; the inflating thread has ended.
     func result() throws -> Data {
         condition.lock()
-        defer { condition.unlock() }
         while outcome == nil { condition.wait() }
-        return try outcome!.get()
+        let outcome = outcome!
+        let worker = worker
+        condition.unlock()
+        worker?.join()
+        return try outcome.get()
     }
 
     /// Reads the patchset from its start, for one apply.
