@@ -46,6 +46,12 @@ enum SearchCommand {
         for hit in hits {
             print("\(hit.kind) \(hit.recordID): \(hit.title)")
         }
+        if try replica.searchIndexIsBehind() {
+            FileHandle.standardError.write(Data((
+                "mrc-syncd: the search index is behind the installed release, so the newest "
+                    + "changes may not be found; the next import, sync or check of the service "
+                    + "brings it up to date.\n").utf8))
+        }
         if log {
             try FileSystem.createDirectory(configuration.stateDirectory)
             try QueryLog.open(at: configuration.queryLogURL)

@@ -156,6 +156,15 @@ struct SearchTests {
         ).first?.first?.integer == 1)
         #expect(try behind.search("Kangaroo").isEmpty)
         #expect(try behind.search("Wallaby").isEmpty)
+        // Staff are told, by status and by the search command.
+        let lagging = { try StatusReport.gather(configuration: world.configuration).warnings
+            .contains { $0.contains("search index is behind release 2") }
+        }
+        #expect(try lagging())
+        let command = try Tool.syncd.run([
+            "--config", world.configURL.path, "search", "--no-log", "Wallaby",
+        ])
+        #expect(command.stderr.contains("search index is behind"))
 
         // Nothing new to import; the index catches up all the same.
         let report = try world.importBundles(from: world.bundleURL("mm-main-1-2.delta.mrcb"))
@@ -163,6 +172,7 @@ struct SearchTests {
         let after = try #require(try Replica.openReadOnly(at: replicaURL))
         #expect(try !after.searchIndexIsBehind())
         #expect(try after.search("Wallaby").map(\.recordID) == ["article-4"])
+        #expect(try !lagging())
     }
 
     @Test("search from the command line records the question unless --no-log")

@@ -109,11 +109,10 @@ struct ReleaseInstaller {
         }
         do {
             let started = Date()
-            if try Replica.openForWriting(at: replicaURL).updateSearchIndex(
-                after: update, keepGoing: keepGoing)
-            {
+            let replica = try Replica.openForWriting(at: replicaURL)
+            if try replica.updateSearchIndex(after: update, keepGoing: keepGoing) {
                 logger.info("search.indexed", [
-                    ("release", update.map { String($0.targetRelease) } ?? "installed"),
+                    ("release", String(try replica.info().release)),
                     ("seconds", String(format: "%.2f", Date().timeIntervalSince(started))),
                 ])
                 return true

@@ -35,7 +35,8 @@ public struct StatusReport: Sendable {
         -> StatusReport
     {
         let state = try SyncState.load(from: configuration.stateURL)
-        let info = try Replica.openReadOnly(at: configuration.replicaURL)?.info() ?? .empty
+        let replica = try Replica.openReadOnly(at: configuration.replicaURL)
+        let info = try replica?.info() ?? .empty
         var report = StatusReport(
             centreID: configuration.centreID,
             channel: configuration.channel,
@@ -53,6 +54,12 @@ public struct StatusReport: Sendable {
         }
         report.warnings = warnings(
             info: info, state: state, configuration: configuration, now: now)
+        if info.release > 0, (try? replica?.searchIndexIsBehind()) == true {
+            report.warnings.append(
+                "The search index is behind release \(info.release), so searches may miss its "
+                    + "changes. It is brought up to date right after a release is installed; "
+                    + "if this stays, the next import, sync or check of the service rebuilds it.")
+        }
         if report.queries.pending > 0 && configuration.inboxKeyPath == nil {
             report.warnings.append(
                 "Visitor questions are recorded but cannot be sent: set inbox_key in the "
