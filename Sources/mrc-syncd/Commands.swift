@@ -42,6 +42,8 @@ enum ImportCommand {
                 progress("      release \(header.targetRelease) installed and checked.")
             case .indexed:
                 progress("      search index updated.")
+            case .searchIndexRebuilt:
+                progress("Rebuilt the search index, which was behind the installed release.")
             }
         }
         let report = try importer.importBundles(from: path)

@@ -12,6 +12,9 @@ public struct Importer {
         case applied(BundleHeader)
         /// The search index caught up with a release just applied.
         case indexed(BundleHeader)
+        /// The search index, left behind by a crash or a stop, was rebuilt
+        /// before anything else.
+        case searchIndexRebuilt
     }
 
     public struct Report: Sendable {
@@ -93,7 +96,11 @@ public struct Importer {
 
     private func run(_ path: URL) throws -> Report {
         // An index left behind by a crash is caught up before anything else.
-        ReleaseInstaller.updateSearchIndex(of: configuration.replicaURL, after: nil, logger: logger)
+        if ReleaseInstaller.updateSearchIndex(
+            of: configuration.replicaURL, after: nil, logger: logger)
+        {
+            onEvent(.searchIndexRebuilt)
+        }
         let channel = configuration.channel
         let scan = try DirectorySource.scan(
             path, channel: channel, trustedKeys: try configuration.trustedKeys())
