@@ -9,7 +9,7 @@ extension Replica {
     /// from the rows SQLite changed (`DigestRecorder`), must equal the
     /// signed one. Any failure rolls the whole transaction back, so after a
     /// crash at any instant the replica is at the old release or the new
-    /// one. The search index is not touched: `updateSearchIndex(after:)`
+    /// one. The search index is not touched: `updateSearchIndex(after:keepGoing:)`
     /// brings it up to the release afterwards.
     ///
     /// With `repairing`, a snapshot of the replica's own release is also

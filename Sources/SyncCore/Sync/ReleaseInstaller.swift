@@ -45,7 +45,7 @@ struct ReleaseInstaller {
     ///   - keepGoing: called often while the release is applied; false
     ///     stops it (see `Replica.apply`).
     /// - Returns: the bundle's header and its release, for
-    ///   `updateSearchIndex(of:after:keepGoing:)`.
+    ///   `updateSearchIndex(of:after:logger:keepGoing:)`.
     @discardableResult
     func install(
         _ data: Data, name: String, into replicaURL: URL, repairing: Bool,
