@@ -9,8 +9,9 @@ extension Replica {
     /// from the rows SQLite changed (`DigestRecorder`), must equal the
     /// signed one. Any failure rolls the whole transaction back, so after a
     /// crash at any instant the replica is at the old release or the new
-    /// one. The search index is not touched: `updateSearchIndex(after:keepGoing:)`
-    /// brings it up to the release afterwards.
+    /// one. The search index is not touched:
+    /// `updateSearchIndex(after:keepGoing:)` brings it up to the release
+    /// afterwards.
     ///
     /// With `repairing`, a snapshot of the replica's own release is also
     /// accepted: it puts back the signed content over a replica that has
