@@ -25,30 +25,27 @@ extension Replica {
         _ update: ReleaseUpdate, channel: String, repairing: Bool = false,
         keepGoing: () -> Bool = { true }
     ) throws {
-        try stoppable(
-            keepGoing,
+        try stoppableWrite(
+            "apply release \(update.targetRelease)", keepGoing: keepGoing,
             stopped: "Installing release \(update.targetRelease) was stopped before it finished. "
                 + "Nothing was changed; it is installed again on the next attempt."
         ) {
-            try storage("apply release \(update.targetRelease)") {
-                try database.writeTransaction {
-                    let current = try info()
-                    try update.step.checkApplicable(
-                        onto: current, channel: channel, repairing: repairing)
-                    try applyRows(of: update, onto: current)
-                    try writeMeta(for: update, over: current)
-                    CrashPoint.applying.reach()
-                }
-            }
+            let current = try info()
+            try update.step.checkApplicable(onto: current, channel: channel, repairing: repairing)
+            try applyRows(of: update, onto: current)
+            try writeMeta(for: update, over: current)
+            CrashPoint.applying.reach()
         }
     }
 
-    /// Runs `body` with `keepGoing` asked every few thousand SQLite steps;
-    /// when it says no, the statement running then fails, and so `body`,
-    /// which is reported with the message `stopped`.
-    func stoppable(_ keepGoing: () -> Bool, stopped message: String, _ body: () throws -> Void)
-        throws
-    {
+    /// Runs `body` in a write transaction, with `keepGoing` asked every few
+    /// thousand SQLite steps; when it says no, the statement running then
+    /// fails, the transaction rolls back, and the error says `stopped`.
+    /// SQLite's errors are reported as failing to do `action`.
+    func stoppableWrite(
+        _ action: String, keepGoing: () -> Bool, stopped message: String,
+        _ body: () throws -> Void
+    ) throws {
         var stopped = false
         do {
             // Only the statement running when asked is stopped: the rollback
@@ -58,7 +55,9 @@ extension Replica {
                 stopped = true
                 return false
             }
-            try database.withProgressHandler(progress) { try body() }
+            try database.withProgressHandler(progress) {
+                try storage(action) { try database.writeTransaction { try body() } }
+            }
         } catch where stopped {
             throw SyncError(.storage, message)
         }

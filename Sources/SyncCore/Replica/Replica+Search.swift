@@ -71,32 +71,28 @@ extension Replica {
                                   keepGoing: () -> Bool = { true }) throws -> Bool
     {
         var changed = false
-        try stoppable(
-            keepGoing,
+        try stoppableWrite(
+            "update the search index", keepGoing: keepGoing,
             stopped: "Updating the search index was stopped before it finished; "
                 + "it is done again on the next start."
         ) {
-            try storage("update the search index") {
-                try database.writeTransaction {
-                    let state = try searchState()
-                    guard state.isBehind else { return }
-                    try database.execute(Self.searchSchema)
-                    if let update, update.kind == .delta, state.hasIndex,
-                       update.targetRelease == state.release,
-                       update.baseRelease == state.indexedRelease
-                    {
-                        let documents = try SearchDocument.touched(by: update.patchset)
-                        try SearchIndexer(database: database).reindex(documents.sorted())
-                    } else {
-                        try rebuildSearchIndex()
-                    }
-                    try database.run(
-                        "INSERT OR REPLACE INTO replica_meta (key, value) VALUES (?, ?)",
-                        [.text(Self.searchReleaseKey), .text(String(state.release))])
-                    CrashPoint.indexing.reach()
-                    changed = true
-                }
+            let state = try searchState()
+            guard state.isBehind else { return }
+            try database.execute(Self.searchSchema)
+            if let update, update.kind == .delta, state.hasIndex,
+               update.targetRelease == state.release,
+               update.baseRelease == state.indexedRelease
+            {
+                let documents = try SearchDocument.touched(by: update.patchset)
+                try SearchIndexer(database: database).reindex(documents.sorted())
+            } else {
+                try rebuildSearchIndex()
             }
+            try database.run(
+                "INSERT OR REPLACE INTO replica_meta (key, value) VALUES (?, ?)",
+                [.text(Self.searchReleaseKey), .text(String(state.release))])
+            CrashPoint.indexing.reach()
+            changed = true
         }
         return changed
     }
