@@ -45,17 +45,21 @@ public struct ContentDigest: Equatable, Sendable, CustomStringConvertible {
     /// The first 16 digits, enough for a person to compare two digests.
     public var shortHex: String { String(hex.prefix(16)) }
 
+    /// Adds a row given as Swift values; the reference for the encoding that
+    /// `RowEncoder` writes from SQLite's values.
     mutating func add(table: String, row: [SQLiteValue]) {
-        let hash = Self.lanes(of: Hash.blake2b(Self.encode(table: table, row: row), length: 64))
-        for index in lanes.indices { lanes[index] &+= hash[index] }
+        Self.hash(table: table, row: row).withUnsafeBytes { add(hash: $0) }
     }
 
     mutating func remove(table: String, row: [SQLiteValue]) {
-        let hash = Self.lanes(of: Hash.blake2b(Self.encode(table: table, row: row), length: 64))
-        for index in lanes.indices { lanes[index] &-= hash[index] }
+        Self.hash(table: table, row: row).withUnsafeBytes { subtract(hash: $0) }
     }
 
-    /// Adds one row's hash, as `RowHasher` returns it.
+    private static func hash(table: String, row: [SQLiteValue]) -> Data {
+        Hash.blake2b(encode(table: table, row: row), length: byteCount)
+    }
+
+    /// Adds one row's hash: 64 bytes of BLAKE2b of its encoding.
     mutating func add(hash: UnsafeRawBufferPointer) {
         for lane in 0..<Self.laneCount {
             lanes[lane] &+= UInt64(littleEndian: hash.loadUnaligned(

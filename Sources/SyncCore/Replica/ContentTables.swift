@@ -51,17 +51,23 @@ extension Database {
     /// The digest of every row of every content table: a full scan, for
     /// `verify` and for the publisher. Applying a release never needs it.
     func contentDigest() throws -> ContentDigest {
+        Sodium.ensureInitialized()
         var digest = ContentDigest.empty
-        let hasher = RowHasher()
+        let encoder = RowEncoder()
+        let hash = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: ContentDigest.byteCount, alignment: 8)
+        defer { hash.deallocate() }
         for table in try contentTables() {
             let statement = try prepare(table.selectAll)
-            let prefix = RowHasher.prefix(table: table.name)
-            let count = sqlite3_column_count(statement.handle)
+            let prefix = RowEncoder.prefix(table: table.name)
+            let columns = sqlite3_column_count(statement.handle)
             try statement.bind([])
             while try statement.step() {
-                digest.add(hash: hasher.hash(prefix: prefix, count: count) {
+                encoder.appendRow(prefix: prefix, columns: columns) {
                     sqlite3_column_value(statement.handle, $0)
-                })
+                }
+                encoder.hashAndEmpty(into: hash)
+                digest.add(hash: UnsafeRawBufferPointer(hash))
             }
         }
         return digest

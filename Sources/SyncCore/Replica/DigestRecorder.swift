@@ -28,11 +28,13 @@ final class DigestRecorder {
     private let tables: [(name: [CChar], prefix: [UInt8])]
     private let start: ContentDigest
     private var result: ContentDigest?
-    private var encoder = RowEncoder()
+    private var writer = RecordWriter()
 
     init(database: Database, tables: [ContentTable], digest: ContentDigest) {
         self.database = database
-        self.tables = tables.map { (Array($0.name.utf8CString), RowHasher.prefix(table: $0.name)) }
+        self.tables = tables.map {
+            (Array($0.name.utf8CString), RowEncoder.prefix(table: $0.name))
+        }
         self.start = digest
     }
 
@@ -42,7 +44,7 @@ final class DigestRecorder {
     /// Runs `body` with the hook installed, and removes it after.
     func record<T>(_ body: () throws -> T) rethrows -> T {
         let hashing = HashingThread(start: start)
-        encoder.output = hashing
+        writer.output = hashing
         sqlite3_preupdate_hook(
             database.handle,
             { context, connection, operation, schema, table, _, _ in
@@ -53,8 +55,8 @@ final class DigestRecorder {
             Unmanaged.passUnretained(self).toOpaque())
         defer {
             sqlite3_preupdate_hook(database.handle, nil, nil)
-            encoder.flush()
-            encoder.output = nil
+            writer.flush()
+            writer.output = nil
             result = hashing.finish()
         }
         return try withExtendedLifetime(self) { try body() }
@@ -70,12 +72,12 @@ final class DigestRecorder {
         changes += 1
         let count = sqlite3_preupdate_count(connection)
         if operation != SQLITE_INSERT {
-            encoder.append(.subtract, prefix: prefix, count: count) { column in
+            writer.append(.subtract, prefix: prefix, count: count) { column in
                 value { sqlite3_preupdate_old(connection, column, &$0) }
             }
         }
         if operation != SQLITE_DELETE {
-            encoder.append(.add, prefix: prefix, count: count) { column in
+            writer.append(.add, prefix: prefix, count: count) { column in
                 value { sqlite3_preupdate_new(connection, column, &$0) }
             }
         }
@@ -91,104 +93,32 @@ final class DigestRecorder {
     }
 }
 
-/// Copies rows, in the digest's canonical encoding, into buffers of about a
-/// megabyte, each record framed by whether it is added or taken away and
-/// its length. The buffers are plain memory, filled with `memcpy`: the hook
-/// copies a few hundred megabytes for a large release.
-private struct RowEncoder {
+/// Frames each row for the hashing thread: whether it is added or taken
+/// away, its length, then its encoding; buffers of about a megabyte go to
+/// the thread, which frees them.
+private struct RecordWriter {
     enum Sign: UInt8 { case add = 0, subtract = 1 }
 
     static let bufferSize = 1 << 20
 
     var output: HashingThread?
-    private var buffer: UnsafeMutableRawPointer?
-    private var capacity = 0
-    private var count = 0
+    private let encoder = RowEncoder()
 
-    mutating func append(
+    func append(
         _ sign: Sign, prefix: [UInt8], count columns: Int32, value: (Int32) -> OpaquePointer?
     ) {
-        append(byte: sign.rawValue)
-        let lengthAt = count
-        append(bytes: [UInt8](repeating: 0, count: 4))
-        append(bytes: prefix)
-        for column in 0..<columns {
-            append(value(column))
-        }
-        var length = UInt32(count - lengthAt - 4).littleEndian
-        memcpy(buffer! + lengthAt, &length, 4)
-        if count >= Self.bufferSize { flush() }
+        encoder.append(byte: sign.rawValue)
+        let lengthAt = encoder.count
+        encoder.append(bytes: [0, 0, 0, 0])
+        encoder.appendRow(prefix: prefix, columns: columns, value: value)
+        encoder.overwrite(UInt32(encoder.count - lengthAt - 4).littleEndian, at: lengthAt)
+        if encoder.count >= Self.bufferSize { flush() }
     }
 
-    /// Hands the filled buffer to the hashing thread, which frees it.
-    mutating func flush() {
-        guard let buffer, count > 0 else { return }
-        output?.submit(HashingThread.Chunk(bytes: buffer, count: count))
-        self.buffer = nil
-        capacity = 0
-        count = 0
-    }
-
-    private mutating func reserve(_ extra: Int) {
-        guard count + extra > capacity else { return }
-        capacity = max(Self.bufferSize + 64 * 1024, 2 * capacity, count + extra)
-        guard let grown = realloc(buffer, capacity) else {
-            fatalError("out of memory while recording the content digest")
-        }
-        buffer = grown
-    }
-
-    private mutating func append(byte: UInt8) {
-        reserve(1)
-        buffer!.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
-        count += 1
-    }
-
-    private mutating func append(bytes: [UInt8]) {
-        bytes.withUnsafeBytes { append(raw: $0.baseAddress, $0.count) }
-    }
-
-    private mutating func append(raw bytes: UnsafeRawPointer?, _ length: Int) {
-        guard let bytes, length > 0 else { return }
-        reserve(length)
-        memcpy(buffer! + count, bytes, length)
-        count += length
-    }
-
-    private mutating func append(_ value: OpaquePointer?) {
-        guard let value else {
-            // The tag no storage class has, as `RowHasher` writes it.
-            append(byte: 0xFF)
-            return
-        }
-        switch sqlite3_value_type(value) {
-        case SQLITE_INTEGER:
-            append(byte: 1)
-            appendBigEndian(UInt64(bitPattern: sqlite3_value_int64(value)))
-        case SQLITE_FLOAT:
-            append(byte: 2)
-            appendBigEndian(sqlite3_value_double(value).bitPattern)
-        case SQLITE_TEXT:
-            let bytes = UnsafeRawPointer(sqlite3_value_text(value))
-            appendLengthPrefixed(tag: 3, bytes, Int(sqlite3_value_bytes(value)))
-        case SQLITE_BLOB:
-            let bytes = sqlite3_value_blob(value)
-            appendLengthPrefixed(tag: 4, bytes, Int(sqlite3_value_bytes(value)))
-        default:
-            append(byte: 0)
-        }
-    }
-
-    private mutating func appendLengthPrefixed(tag: UInt8, _ bytes: UnsafeRawPointer?, _ length: Int) {
-        append(byte: tag)
-        var prefix = UInt32(max(0, length)).bigEndian
-        append(raw: &prefix, 4)
-        append(raw: bytes, length)
-    }
-
-    private mutating func appendBigEndian(_ number: UInt64) {
-        var value = number.bigEndian
-        append(raw: &value, 8)
+    /// Hands the filled buffer to the hashing thread.
+    func flush() {
+        guard let (bytes, count) = encoder.take() else { return }
+        output?.submit(HashingThread.Chunk(bytes: bytes, count: count))
     }
 }
 
@@ -272,7 +202,7 @@ private final class HashingThread: @unchecked Sendable {
                     let record = bytes.baseAddress!.advanced(by: offset + 5)
                         .assumingMemoryBound(to: UInt8.self)
                     crypto_generichash(out, output.count, record, UInt64(length), nil, 0)
-                    if sign == RowEncoder.Sign.add.rawValue {
+                    if sign == RecordWriter.Sign.add.rawValue {
                         digest.add(hash: UnsafeRawBufferPointer(output))
                     } else {
                         digest.subtract(hash: UnsafeRawBufferPointer(output))
