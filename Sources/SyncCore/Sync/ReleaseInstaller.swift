@@ -96,17 +96,19 @@ struct ReleaseInstaller {
     /// release's own transaction; `update` is the release just installed,
     /// if any. The release is installed whatever happens here: a failure
     /// is logged, and the next call (the next start, sync or import)
-    /// rebuilds the index. Returns true if the index changed.
+    /// rebuilds the index. `starting` is called when there is work to
+    /// do, before it begins. Returns true if the index changed.
     @discardableResult
     static func updateSearchIndex(
         of replicaURL: URL, after update: ReleaseUpdate?, logger: Logger,
-        keepGoing: () -> Bool = { true }
+        starting: () -> Void = {}, keepGoing: () -> Bool = { true }
     ) -> Bool {
         // A replica that cannot be read is reported by whatever reads it
         // next; the index waits until it is repaired.
         guard (try? Replica.openReadOnly(at: replicaURL)?.searchIndexIsBehind()) == true else {
             return false
         }
+        starting()
         do {
             let started = Date()
             let replica = try Replica.openForWriting(at: replicaURL)

@@ -341,9 +341,11 @@ public struct SyncCycle {
             data, name: name, into: configuration.replicaURL, repairing: repairing,
             keepGoing: whileInstalling)
         try ReleaseInstaller.recordInstalled(header.targetRelease, configuration)
-        onActivity("Updating the search index for release \(header.targetRelease)")
         ReleaseInstaller.updateSearchIndex(
             of: configuration.replicaURL, after: update, logger: logger,
+            starting: {
+                onActivity("Updating the search index for release \(header.targetRelease)")
+            },
             keepGoing: whileInstalling)
         return header
     }
@@ -353,12 +355,9 @@ public struct SyncCycle {
     private func catchUpSearchIndex() throws {
         guard let lock = try FileLock.tryLock(configuration.applyLockURL) else { return }
         defer { withExtendedLifetime(lock) {} }
-        guard (try? Replica.openReadOnly(at: configuration.replicaURL)?.searchIndexIsBehind())
-            == true
-        else { return }
-        onActivity("Rebuilding the search index")
         ReleaseInstaller.updateSearchIndex(
-            of: configuration.replicaURL, after: nil, logger: logger, keepGoing: whileInstalling)
+            of: configuration.replicaURL, after: nil, logger: logger,
+            starting: { onActivity("Rebuilding the search index") }, keepGoing: whileInstalling)
     }
 
     private func checkBudget(_ state: SyncState, needing bytes: Int) throws {
