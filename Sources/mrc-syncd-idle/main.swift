@@ -72,7 +72,9 @@ struct Watchdog {
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             raw.copyBytes(from: bytes)
         }
-        length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (bytes.first == 0 ? 0 : 1))
+        // A path ends with a NUL; an abstract name is exactly its bytes.
+        let terminator = bytes.first == 0 ? 0 : 1
+        length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + terminator)
         socket = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         interval = socket >= 0 ? Double(micros) / 1e6 : nil
     }
@@ -89,7 +91,9 @@ struct Watchdog {
         _ = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { target in
                 message.withUnsafeBytes { bytes in
-                    sendto(socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), target, length)
+                    sendto(
+                        socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), target,
+                        length)
                 }
             }
         }

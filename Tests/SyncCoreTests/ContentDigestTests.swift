@@ -74,7 +74,9 @@ struct ContentDigestTests {
     func testVector() throws {
         let database = try Database(path: ":memory:")
         try database.execute("""
-            CREATE TABLE topic (id TEXT PRIMARY KEY NOT NULL, position INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE topic (
+                id TEXT PRIMARY KEY NOT NULL, position INTEGER NOT NULL
+            ) WITHOUT ROWID;
             INSERT INTO topic VALUES ('rights', 2), ('visas', 3);
             """)
         #expect(try database.contentDigest().hex == """

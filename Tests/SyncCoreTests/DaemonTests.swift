@@ -151,7 +151,9 @@ struct DaemonTests {
         defer { kill(daemon.processIdentifier, SIGKILL) }
         let pid = daemon.processIdentifier
         let files = FileManager.default
-        func program() -> String? { try? files.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe") }
+        func program() -> String? {
+            try? files.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
+        }
         func waiting() -> Bool { program()?.hasSuffix("/mrc-syncd-idle") == true }
 
         #expect(try waitFor(seconds: 20) { try world.replicaInfo().release == 1 && waiting() })
@@ -173,8 +175,8 @@ struct DaemonTests {
 
         // SIGHUP: the daemon comes back, takes the new interval, waits again.
         let text = try String(contentsOf: world.configURL, encoding: .utf8)
-        try Data(text.replacingOccurrences(of: "poll_interval = 1h", with: "poll_interval = 3h").utf8)
-            .write(to: world.configURL)
+        let longer = text.replacingOccurrences(of: "poll_interval = 1h", with: "poll_interval = 3h")
+        try Data(longer.utf8).write(to: world.configURL)
         kill(pid, SIGHUP)
         #expect(try waitFor(seconds: 10) {
             let next = try world.state().network.nextAttemptAt.flatMap(Timestamp.parse)

@@ -21,7 +21,11 @@ struct ParserRegressionTests {
     func hugeUncompressedSize() throws {
         let key = SigningKey.generate()
         let header = #"""
-            {"base_release":0,"channel":"mm-main","content_digest":"\#(String(repeating: "0", count: 128))","kind":"snapshot","payload_compression":"zlib","payload_format":"sqlite-patchset","published_at":"2026-12-01T00:00:00Z","schema_statements":[],"schema_version":1,"target_release":1,"uncompressed_size":1099511627776}
+            {"base_release":0,"channel":"mm-main",
+             "content_digest":"\#(String(repeating: "0", count: 128))",
+             "kind":"snapshot","payload_compression":"zlib","payload_format":"sqlite-patchset",
+             "published_at":"2026-12-01T00:00:00Z","schema_statements":[],"schema_version":1,
+             "target_release":1,"uncompressed_size":1099511627776}
             """#
         let sealed = SignedFile.seal(
             kind: .bundle, header: Data(header.utf8), payload: try Deflate.compress(Data([1, 2, 3])),

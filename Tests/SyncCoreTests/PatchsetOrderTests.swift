@@ -75,7 +75,9 @@ struct PatchsetOrderTests {
         let before = try Self.changes(patchset)
         let after = try Self.changes(ordered)
         #expect(before.count > 200)
-        let describe = { (change: Patchset.Change) in "\(change.table) \(change.operation) \(change.primaryKey)" }
+        let describe = { (change: Patchset.Change) in
+            "\(change.table) \(change.operation) \(change.primaryKey)"
+        }
         #expect(Set(after.map(describe)) == Set(before.map(describe)))
 
         // Tables keep their order, and within each the keys ascend.
@@ -83,7 +85,9 @@ struct PatchsetOrderTests {
         #expect(tables == ["item", "part"])
         let items = after.filter { $0.table == "item" }.map { $0.primaryKey[0].text! }
         #expect(items == items.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
-        let parts = after.filter { $0.table == "part" }.map { ($0.primaryKey[0].integer!, $0.primaryKey[1].text!) }
+        let parts = after.filter { $0.table == "part" }.map {
+            ($0.primaryKey[0].integer!, $0.primaryKey[1].text!)
+        }
         #expect(parts.map(\.0) == parts.map(\.0).sorted())
         #expect(items != before.filter { $0.table == "item" }.map { $0.primaryKey[0].text! },
                 "the session extension's order was already sorted; the test shows nothing")

@@ -123,7 +123,8 @@ struct RefusalTests {
         // with a bug could write, signed with the trusted key.
         let scratch = try Database(path: ":memory:")
         try scratch.execute("ATTACH ':memory:' AS base")
-        try scratch.execute(table.replacingOccurrences(of: "CREATE TABLE ", with: "CREATE TABLE base."))
+        try scratch.execute(
+            table.replacingOccurrences(of: "CREATE TABLE ", with: "CREATE TABLE base."))
         try scratch.execute(table)
         let name = table.split(separator: " ")[2]
         try scratch.execute("INSERT INTO \(name) (id) VALUES ('added')")
@@ -153,8 +154,9 @@ struct RefusalTests {
             payload = payload.prefix(payload.count / 2)
         }
         let resealed = world.scratch.path("mm-main-2-3.delta.mrcb")
-        try SignedFile.seal(kind: .bundle, header: file.header, payload: payload, key: world.signingKey)
-            .write(to: resealed)
+        try SignedFile.seal(
+            kind: .bundle, header: file.header, payload: payload, key: world.signingKey
+        ).write(to: resealed)
         try expectRefusal(.malformed, importing: resealed, in: world, mentioning: "decompressed")
     }
 

@@ -125,7 +125,7 @@ struct SearchTests {
         #expect(try replica.search("Article 7", lang: "en").allSatisfy { $0.recordID != "article-7" })
     }
 
-    @Test("an index left behind its release drops removed records, and the next import catches it up")
+    @Test("an index behind its release drops removed records; the next import catches it up")
     func indexBehindTheRelease() throws {
         var world = try World()
         world.content = ContentFixture(articleCount: 30, agencyCount: 5)

@@ -184,9 +184,8 @@ extension Replica {
         static func touched(by patchset: Patchset) throws -> Set<SearchDocument> {
             var documents = Set<SearchDocument>()
             try patchset.forEachChange { change in
-                if let document = SearchDocument(table: change.table, primaryKey: change.primaryKey) {
-                    documents.insert(document)
-                }
+                let document = SearchDocument(table: change.table, primaryKey: change.primaryKey)
+                if let document { documents.insert(document) }
             }
             return documents
         }

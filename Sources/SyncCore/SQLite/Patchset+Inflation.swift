@@ -38,7 +38,8 @@ final class PatchsetInflation: @unchecked Sendable {
                 }
                 result = .success(Data(bytesNoCopy: buffer, count: count, deallocator: .free))
             } catch {
-                result = .failure(SyncError(.malformed, "\(name) cannot be decompressed: \(error)."))
+                result = .failure(
+                    SyncError(.malformed, "\(name) cannot be decompressed: \(error)."))
             }
             condition.lock()
             if case .success = result { bufferIsOwned = false }

@@ -21,9 +21,12 @@ struct ContentFixture {
                 "id": "article-\(index)",
                 "topic": ["preparing", "contracts", "help"][index % 3],
                 "title": ["my": "ဆောင်းပါး \(index)", "en": "Article \(index)"],
-                "summary": ["my": "အကျဉ်းချုပ် \(index)", "en": "Summary of article \(index)."],
+                "summary": [
+                    "my": "အကျဉ်းချုပ် \(index)", "en": "Summary of article \(index).",
+                ],
                 "body": [
-                    "my": String(repeating: "လုပ်ငန်းခွင် လုံခြုံရေး အချက်အလက် \(index)။ ", count: 20),
+                    "my": String(
+                        repeating: "လုပ်ငန်းခွင် လုံခြုံရေး အချက်အလက် \(index)။ ", count: 20),
                     "en": String(
                         repeating: "Keep a copy of your contract and passport, item \(index). ",
                         count: 20),
