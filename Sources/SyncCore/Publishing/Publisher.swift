@@ -125,9 +125,11 @@ public struct Publisher {
             index = try RepositoryIndex.open(
                 FileSystem.read(url), name: url.path, trustedKeys: [key.publicKey])
         } catch let error as SyncError where error.code == .untrustedKey {
-            // TODO(keys): publishing on after a change of signing key needs
-            // the old public key to read the repository; until then a new
-            // key means a new repository.
+            // A repository is read with the key that publishes to it, so a
+            // change of signing key starts a new repository: carrying one
+            // on would need the old public key as well, which nothing here
+            // takes, and centres pinning the old key would refuse the new
+            // releases anyway until their trusted_keys list both.
             throw SyncError(
                 .untrustedKey,
                 "The repository \(repository.path) was signed with another key than "
