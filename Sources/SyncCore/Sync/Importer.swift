@@ -166,11 +166,12 @@ public struct Importer {
             // A file named on its own is applied as the scan verified it;
             // those of a folder are read and verified again, in case one
             // changed since the scan.
-            let bundle = try found.verified
-                ?? Bundle.open(FileSystem.read(found.url), name: found.url.path,
-                               trustedKeys: try configuration.trustedKeys())
-            let (header, update) = try installer.install(
-                bundle, into: configuration.replicaURL, repairing: repairing && index == 0)
+            let repairing = repairing && index == 0
+            let (header, update) = try found.verified.map {
+                try installer.install($0, into: configuration.replicaURL, repairing: repairing)
+            } ?? installer.install(
+                FileSystem.read(found.url), name: found.url.path,
+                into: configuration.replicaURL, repairing: repairing)
             applied.append(header)
             try ReleaseInstaller.recordInstalled(header.targetRelease, configuration)
             onEvent(.applied(header))
